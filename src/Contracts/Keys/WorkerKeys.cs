@@ -1,0 +1,39 @@
+namespace CacheWarmer.Contracts.Keys;
+
+/// <summary>
+/// Names of the keys the worker owns in Redis. Every one starts with the configured prefix (default <c>cw:</c>) and
+/// carries the data key's Redis Cluster hash tag, so the scripts that touch both run on one slot.
+/// </summary>
+public static class WorkerKeys
+{
+    /// <summary>The default prefix of worker-owned keys.</summary>
+    public const string DefaultPrefix = "cw:";
+
+    /// <summary>The refresh lease of <paramref name="key"/>: <c>{prefix}lease:{key}</c>, value <c>replicaId:token</c>.</summary>
+    public static string Lease(string prefix, string key) => prefix + "lease:" + SameSlot(key);
+
+    /// <summary>
+    /// The fail-safe marker of <paramref name="key"/>: <c>{prefix}stale:{key}</c>, holding the Unix time in milliseconds
+    /// at which the cached value first outlived its TTL because its source failed. Deleted on the next good refresh.
+    /// </summary>
+    public static string Stale(string prefix, string key) => prefix + "stale:" + SameSlot(key);
+
+    /// <summary>
+    /// Returns the key itself when it carries a hash tag, else the key wrapped as one, so that a name built from it
+    /// hashes to the same cluster slot as the key.
+    /// </summary>
+    public static string SameSlot(string key) => HasHashTag(key) ? key : "{" + key + "}";
+
+    /// <summary>True when Redis Cluster would hash only part of <paramref name="key"/>: a non-empty <c>{...}</c>.</summary>
+    public static bool HasHashTag(string key)
+    {
+        var open = key.IndexOf('{', StringComparison.Ordinal);
+        if (open < 0)
+        {
+            return false;
+        }
+
+        var close = key.IndexOf('}', open + 1);
+        return close > open + 1;
+    }
+}
