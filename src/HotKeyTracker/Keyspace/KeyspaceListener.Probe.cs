@@ -1,0 +1,71 @@
+using StackExchange.Redis;
+
+namespace CacheWarmer.HotKeyTracker.Keyspace;
+
+public sealed partial class KeyspaceListener
+{
+    private const int MaxProbeBatch = 1000;
+
+    // Reads the TTLs of queued keys, a pipelined batch at a time, and publishes what it finds.
+    private async Task ProbeLoopAsync(CancellationToken cancellationToken)
+    {
+        var reader = _toProbe.Reader;
+        var batch = new List<(string Key, KeyObservationCause Cause)>(MaxProbeBatch);
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_options.TtlProbeDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.TtlProbeDelay, _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            while (batch.Count < MaxProbeBatch && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            try
+            {
+                await ProbeAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // The connection is down; a resync runs when it is restored.
+                Log.ProbeFailed(_logger, batch.Count, ex);
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task ProbeAsync(List<(string Key, KeyObservationCause Cause)> batch, CancellationToken cancellationToken)
+    {
+        var db = _redis.GetDatabase(_options.Database);
+        var ttls = new Task<RedisResult>[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            // Raw PTTL tells "no key" (-2) from "no TTL" (-1) in one round trip; the typed API folds both into null.
+            ttls[i] = db.ExecuteAsync("PTTL", [(RedisKey)batch[i].Key]);
+        }
+
+        await Task.WhenAll(ttls).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (key, cause) = batch[i];
+            var pttl = (long)ttls[i].Result;
+            var present = pttl != -2;
+            TimeSpan? ttl = pttl >= 0 ? TimeSpan.FromMilliseconds(pttl) : null;
+            if (present)
+            {
+                _known[key] = 0;
+            }
+            else
+            {
+                _known.TryRemove(key, out _);
+            }
+
+            var observation = new KeyObservation(key, cause, present, present && ttl is { } t ? now + t : null);
+            await _observations.Writer.WriteAsync(observation, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using CacheWarmer.Contracts.Keys;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CacheWarmer.HotKeyTracker.Keyspace;
+
+/// <summary>
+/// Learns which loader keys exist and when they expire, from keyspace notifications and from a SCAN at start, after
+/// every reconnect and every <see cref="KeyspaceOptions.ResyncInterval"/>. Each key it hears of has its TTL read
+/// (pipelined in small batches) so consumers get the truth at read time, whatever order the events came in.
+/// </summary>
+public sealed partial class KeyspaceListener : BackgroundService, IKeyObservationSource
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly KeyspaceOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<KeyspaceListener> _logger;
+    private readonly Channel<KeyObservation> _observations;
+    private readonly Channel<(string Key, KeyObservationCause Cause)> _toProbe;
+    private readonly Channel<string> _resyncRequests = Channel.CreateBounded<string>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    // Keys last seen to exist: a resync probes the ones its SCAN no longer finds, so their consumers hear they are gone.
+    private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the listener; it starts with the host.</summary>
+    public KeyspaceListener(IConnectionMultiplexer redis, IOptions<KeyspaceOptions> options, TimeProvider time, ILogger<KeyspaceListener> logger)
+    {
+        _redis = redis;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _observations = Channel.CreateBounded<KeyObservation>(new BoundedChannelOptions(_options.ObservationCapacity)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _toProbe = Channel.CreateBounded<(string, KeyObservationCause)>(new BoundedChannelOptions(_options.ObservationCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <inheritdoc />
+    public ChannelReader<KeyObservation> Observations => _observations.Reader;
+
+    /// <summary>True once keyspace notifications are subscribed and enabled on every primary.</summary>
+    public bool NotificationsActive { get; private set; }
+
+    /// <summary>Completes when the first resync after start has been fully observed.</summary>
+    public Task InitialResync => _initialResync.Task;
+
+    private readonly TaskCompletionSource _initialResync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _redis.ConnectionRestored += OnConnectionRestored;
+        try
+        {
+            await SubscribeAsync().ConfigureAwait(false);
+            _resyncRequests.Writer.TryWrite("start");
+            await Task.WhenAll(
+                ProbeLoopAsync(stoppingToken),
+                ResyncLoopAsync(stoppingToken),
+                PeriodicResyncAsync(stoppingToken)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _redis.ConnectionRestored -= OnConnectionRestored;
+            _observations.Writer.TryComplete();
+        }
+    }
+
+    private async Task SubscribeAsync()
+    {
+        var subscriber = _redis.GetSubscriber();
+        foreach (var prefix in DistinctPrefixes(_options.Patterns))
+        {
+            // KeySpacePrefix subscribes on every primary of a cluster, and the message is the event name.
+            await subscriber.SubscribeAsync(RedisChannel.KeySpacePrefix(prefix, _options.Database), OnNotification).ConfigureAwait(false);
+        }
+    }
+
+    private void OnNotification(RedisChannel channel, RedisValue message)
+    {
+        if (!KeyNotification.TryParse(in channel, in message, out var notification))
+        {
+            return;
+        }
+
+        var cause = CauseOf(notification.Type);
+        if (cause is null)
+        {
+            return;
+        }
+
+        var key = (string?)notification.GetKey();
+        if (key is null || !Matches(key))
+        {
+            return;
+        }
+
+        if (!_toProbe.Writer.TryWrite((key, cause.Value)))
+        {
+            // Falling behind: drop the detail and let a resync catch up, rather than grow without bound.
+            _resyncRequests.Writer.TryWrite("backlog");
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription || e.ConnectionType == ConnectionType.Interactive)
+        {
+            // The server may have restarted: its notification flags and its keys may be gone.
+            _resyncRequests.Writer.TryWrite("reconnect");
+        }
+    }
+
+    /// <summary>Asks for a resync (as after a reconnect); returns at once.</summary>
+    public void RequestResync(string reason) => _resyncRequests.Writer.TryWrite(reason);
+
+    private bool Matches(string key)
+    {
+        foreach (var pattern in _options.Patterns)
+        {
+            if (pattern.TryMatch(key, out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static KeyObservationCause? CauseOf(KeyNotificationType type) => type switch
+    {
+        KeyNotificationType.Unknown or KeyNotificationType.New or KeyNotificationType.Overwritten
+            or KeyNotificationType.TypeChanged or KeyNotificationType.KeyMiss => null,
+        KeyNotificationType.Expired => KeyObservationCause.Expired,
+        KeyNotificationType.Evicted => KeyObservationCause.Evicted,
+        KeyNotificationType.Del or KeyNotificationType.RenameFrom or KeyNotificationType.MoveFrom => KeyObservationCause.Deleted,
+        _ => KeyObservationCause.Written,
+    };
+
+    // A prefix that starts with another one would deliver its events twice.
+    internal static IEnumerable<string> DistinctPrefixes(IEnumerable<KeyPattern> patterns)
+    {
+        var prefixes = patterns.Select(p => p.LiteralPrefix).Distinct(StringComparer.Ordinal).OrderBy(p => p.Length).ToList();
+        return prefixes.Where((p, i) => !prefixes.Take(i).Any(shorter => p.StartsWith(shorter, StringComparison.Ordinal)));
+    }
+}

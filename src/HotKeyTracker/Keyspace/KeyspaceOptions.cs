@@ -1,0 +1,31 @@
+using CacheWarmer.Contracts.Keys;
+
+namespace CacheWarmer.HotKeyTracker.Keyspace;
+
+/// <summary>What the keyspace ingestion watches.</summary>
+public sealed class KeyspaceOptions
+{
+    /// <summary>The Redis database of the cached keys.</summary>
+    public int Database { get; set; }
+
+    /// <summary>The loader key patterns; only keys matching one of them are observed.</summary>
+    public IList<KeyPattern> Patterns { get; } = [];
+
+    /// <summary>Whether to turn keyspace notifications on with <c>CONFIG SET</c> (when the server allows it).</summary>
+    public bool ConfigureKeyspaceEvents { get; set; } = true;
+
+    /// <summary>Keys asked per SCAN call while resyncing.</summary>
+    public int ScanPageSize { get; set; } = 1000;
+
+    /// <summary>How long a written key may wait so its TTL is read in one pipelined batch with others.</summary>
+    public TimeSpan TtlProbeDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// How often to resync by SCAN even without a reconnect. Pub/sub is fire-and-forget, so this bounds how long a
+    /// lost notification (or a server where notifications cannot be turned on) can hide a key.
+    /// </summary>
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Observations buffered for the consumer; past this a resync is requested instead of growing.</summary>
+    public int ObservationCapacity { get; set; } = 100_000;
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace CacheWarmer.HotKeyTracker;
+
+// Event ids 1000-1099 belong to this project; once shipped, names and ids are a contract for log queries.
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Resync ({Reason}) found {Count} loader keys")]
+    public static partial void Resynced(ILogger logger, string reason, int count);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Resync ({Reason}) failed; it runs again after the next reconnect")]
+    public static partial void ResyncFailed(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Reading the TTLs of {Count} keys failed; a resync will catch up")]
+    public static partial void ProbeFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(1003, LogLevel.Information, "Keyspace notifications enabled on {Server}: notify-keyspace-events={Flags}")]
+    public static partial void NotificationsEnabled(ILogger logger, string server, string flags);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Keyspace notifications are off on {Server} (notify-keyspace-events='{Current}') and CacheWarmer:Redis:ConfigureKeyspaceEvents is false. Set notify-keyspace-events to include '{Required}' on the server, or allow the worker to set it; until then keys are found only by SCAN.")]
+    public static partial void NotificationsOff(ILogger logger, string server, string current, string required);
+
+    [LoggerMessage(1005, LogLevel.Warning, "The server {Server} refused CONFIG SET notify-keyspace-events. Set it to include '{Required}' where the server is managed (for example its parameter group); until then keys are found only by SCAN.")]
+    public static partial void NotificationsNotAllowed(ILogger logger, string server, string required, Exception exception);
+}

@@ -1,0 +1,116 @@
+namespace CacheWarmer.Worker.Configuration;
+
+/// <summary>The <c>CacheWarmer</c> configuration section.</summary>
+public sealed class CacheWarmerOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "CacheWarmer";
+
+    /// <summary>The Redis the cached keys live in.</summary>
+    public RedisOptions Redis { get; set; } = new();
+
+    /// <summary>Named database connections.</summary>
+    public Dictionary<string, SourceOptions> Sources { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Named rules mapping a key pattern to a query.</summary>
+    public Dictionary<string, LoaderOptions> Loaders { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Refresh timing, coordination and fail-safe.</summary>
+    public RefreshOptions Refresh { get; set; } = new();
+}
+
+/// <summary>The <c>CacheWarmer:Redis</c> section.</summary>
+public sealed class RedisOptions
+{
+    /// <summary>A StackExchange.Redis configuration string. Default <c>127.0.0.1:6379</c>.</summary>
+    public string Configuration { get; set; } = "127.0.0.1:6379";
+
+    /// <summary>The database of the cached keys. Default 0.</summary>
+    public int Database { get; set; }
+
+    /// <summary>The prefix of every key the worker owns (leases, fail-safe markers). Default <c>cw:</c>.</summary>
+    public string KeyPrefix { get; set; } = "cw:";
+
+    /// <summary>Whether the worker may turn keyspace notifications on with CONFIG SET. Default true.</summary>
+    public bool ConfigureKeyspaceEvents { get; set; } = true;
+}
+
+/// <summary>A <c>CacheWarmer:Sources:{name}</c> entry.</summary>
+public sealed class SourceOptions
+{
+    /// <summary><c>Sqlite</c> or <c>Postgres</c>.</summary>
+    public string Provider { get; set; } = string.Empty;
+
+    /// <summary>The provider's connection string. Never logged.</summary>
+    public string ConnectionString { get; set; } = string.Empty;
+}
+
+/// <summary>A <c>CacheWarmer:Loaders:{name}</c> entry.</summary>
+public sealed class LoaderOptions
+{
+    /// <summary>The key pattern, such as <c>product:{id}</c>.</summary>
+    public string Key { get; set; } = string.Empty;
+
+    /// <summary>The name of the source the query runs on.</summary>
+    public string Source { get; set; } = string.Empty;
+
+    /// <summary>The query; each pattern parameter appears in it as <c>@name</c>.</summary>
+    public string Query { get; set; } = string.Empty;
+
+    /// <summary><c>Row</c> (default), <c>Rows</c> or <c>Scalar</c>.</summary>
+    public string Result { get; set; } = "Row";
+
+    /// <summary>The TTL the worker writes. Default 5 minutes.</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Up to this much is added at random to each written TTL. Default 30 seconds.</summary>
+    public TimeSpan TtlJitter { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>The <c>CacheWarmer:Refresh</c> section.</summary>
+public sealed class RefreshOptions
+{
+    /// <summary>The least time before expiry at which a refresh lands. Default 5 seconds.</summary>
+    public TimeSpan Buffer { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>XFetch's beta: how far ahead, in load times, refreshes spread. Default 1.</summary>
+    public double Beta { get; set; } = 1.0;
+
+    /// <summary>How long a replica's refresh lease lasts; a long load extends it. Default 30 seconds.</summary>
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Refreshes running at once in one replica. Default 32.</summary>
+    public int MaxConcurrency { get; set; } = 32;
+
+    /// <summary>A load that takes longer fails (and the fail-safe keeps the old value). Default 10 seconds.</summary>
+    public TimeSpan LoadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What happens when a load fails.</summary>
+    public FailSafeOptions FailSafe { get; set; } = new();
+
+    /// <summary>When a source counts as down.</summary>
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+}
+
+/// <summary>The <c>CacheWarmer:Refresh:FailSafe</c> section.</summary>
+public sealed class FailSafeOptions
+{
+    /// <summary>How much a failed refresh extends the old value's TTL. Default 1 minute.</summary>
+    public TimeSpan Extension { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How far past its first expiry an old value may be kept. Default 1 hour.</summary>
+    public TimeSpan MaxStale { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The first retry delay after a failure; doubles per failure, jittered. Default 1 second.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>The <c>CacheWarmer:Refresh:CircuitBreaker</c> section: one breaker per source.</summary>
+public sealed class CircuitBreakerOptions
+{
+    /// <summary>Consecutive failed loads that open the breaker. Default 5.</summary>
+    public int FailureThreshold { get; set; } = 5;
+
+    /// <summary>How long an open breaker refuses loads before it lets one probe through (jittered). Default 30 seconds.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,193 @@
+using System.Text.RegularExpressions;
+using CacheWarmer.Contracts.Keys;
+using CacheWarmer.Contracts.Values;
+using CacheWarmer.Worker.Sources;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CacheWarmer.Worker.Configuration;
+
+/// <summary>
+/// Checks the whole <c>CacheWarmer</c> section at start. Each failure names the setting, what is wrong and the fix,
+/// and all failures are reported at once so one start-up shows every mistake.
+/// </summary>
+internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<CacheWarmerOptions>
+{
+    private const string Root = CacheWarmerOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, CacheWarmerOptions options)
+    {
+        var failures = new List<string>();
+        ValidateRedis(options.Redis, failures);
+        ValidateRefresh(options.Refresh, failures);
+        foreach (var (sourceName, source) in options.Sources)
+        {
+            ValidateSource(sourceName, source, failures);
+        }
+
+        if (options.Loaders.Count == 0)
+        {
+            failures.Add($"{Root}:Loaders is empty: add at least one loader, such as \"product\": {{ \"Key\": \"product:{{id}}\", \"Source\": \"catalog\", \"Query\": \"SELECT id, name, price FROM products WHERE id = @id\" }}.");
+        }
+
+        foreach (var (loaderName, loader) in options.Loaders)
+        {
+            ValidateLoader(loaderName, loader, options, failures);
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateRedis(RedisOptions redis, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(redis.Configuration))
+        {
+            failures.Add($"{Root}:Redis:Configuration is empty: set it to a StackExchange.Redis configuration string such as \"127.0.0.1:6379\".");
+        }
+        else
+        {
+            try
+            {
+                ConfigurationOptions.Parse(redis.Configuration);
+            }
+            catch (ArgumentException ex)
+            {
+                // The parser's message names the bad option, never the password.
+                failures.Add($"{Root}:Redis:Configuration is not a valid StackExchange.Redis configuration string ({ex.Message}): write \"host:port,password=...\".");
+            }
+        }
+
+        if (redis.Database is < 0 or > 15)
+        {
+            failures.Add($"{Root}:Redis:Database is {redis.Database}: use a database number from 0 to 15 (0 on Redis Cluster).");
+        }
+
+        if (string.IsNullOrEmpty(redis.KeyPrefix) || redis.KeyPrefix.IndexOfAny(['{', '}']) >= 0 || redis.KeyPrefix.Any(char.IsWhiteSpace))
+        {
+            failures.Add($"{Root}:Redis:KeyPrefix \"{redis.KeyPrefix}\" is empty or holds braces or spaces: use a short prefix such as \"cw:\" (braces would break Redis Cluster hash tags).");
+        }
+    }
+
+    private static void ValidateRefresh(RefreshOptions refresh, List<string> failures)
+    {
+        const string Section = Root + ":Refresh";
+        if (refresh.Buffer < TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:Buffer is negative ({refresh.Buffer}): use a duration such as \"00:00:05\".");
+        }
+
+        if (!(refresh.Beta > 0 && refresh.Beta <= 100))
+        {
+            failures.Add($"{Section}:Beta is {refresh.Beta}: use a number above 0 and at most 100 (1 is XFetch's default).");
+        }
+
+        if (refresh.LeaseTtl < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{Section}:LeaseTtl is {refresh.LeaseTtl}: use at least \"00:00:01\" (default \"00:00:30\").");
+        }
+
+        if (refresh.MaxConcurrency is < 1 or > 1024)
+        {
+            failures.Add($"{Section}:MaxConcurrency is {refresh.MaxConcurrency}: use a number from 1 to 1024.");
+        }
+
+        if (refresh.LoadTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:LoadTimeout is {refresh.LoadTimeout}: use a positive duration such as \"00:00:10\".");
+        }
+
+        if (refresh.FailSafe.Extension <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:FailSafe:Extension is {refresh.FailSafe.Extension}: use a positive duration such as \"00:01:00\".");
+        }
+
+        if (refresh.FailSafe.MaxStale < TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:FailSafe:MaxStale is negative ({refresh.FailSafe.MaxStale}): use a duration such as \"01:00:00\", or \"00:00:00\" to never serve past expiry.");
+        }
+
+        if (refresh.FailSafe.RetryDelay <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:FailSafe:RetryDelay is {refresh.FailSafe.RetryDelay}: use a positive duration such as \"00:00:01\".");
+        }
+
+        if (refresh.CircuitBreaker.FailureThreshold < 1)
+        {
+            failures.Add($"{Section}:CircuitBreaker:FailureThreshold is {refresh.CircuitBreaker.FailureThreshold}: use 1 or more.");
+        }
+
+        if (refresh.CircuitBreaker.BreakDuration <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:CircuitBreaker:BreakDuration is {refresh.CircuitBreaker.BreakDuration}: use a positive duration such as \"00:00:30\".");
+        }
+    }
+
+    private static void ValidateSource(string name, SourceOptions source, List<string> failures)
+    {
+        var section = $"{Root}:Sources:{name}";
+        if (!SourceProviders.TryParse(source.Provider, out _))
+        {
+            failures.Add($"{section}:Provider \"{source.Provider}\" is not supported: use one of {string.Join(", ", SourceProviders.Names)}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(source.ConnectionString))
+        {
+            failures.Add($"{section}:ConnectionString is empty: set it (for Sqlite, \"Data Source=demo/catalog.db\"; for Postgres, \"Host=...;Username=...;Password=...;Database=...\").");
+        }
+    }
+
+    private static void ValidateLoader(string name, LoaderOptions loader, CacheWarmerOptions options, List<string> failures)
+    {
+        var section = $"{Root}:Loaders:{name}";
+        if (!KeyPattern.TryParse(loader.Key, out var pattern, out var error))
+        {
+            failures.Add($"{section}:Key is invalid: {error}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(loader.Source))
+        {
+            failures.Add($"{section}:Source is empty: name one of the sources under {Root}:Sources ({Known(options.Sources.Keys)}).");
+        }
+        else if (!options.Sources.ContainsKey(loader.Source))
+        {
+            failures.Add($"{section}:Source \"{loader.Source}\" is not a configured source: use one of {Known(options.Sources.Keys)}, or add it under {Root}:Sources.");
+        }
+
+        if (string.IsNullOrWhiteSpace(loader.Query))
+        {
+            failures.Add($"{section}:Query is empty: write the query that loads one key, such as \"SELECT id, name, price FROM products WHERE id = @id\".");
+        }
+        else if (pattern is not null)
+        {
+            foreach (var parameter in pattern.Parameters)
+            {
+                if (!Regex.IsMatch(loader.Query, $@"[@:]{Regex.Escape(parameter)}\b", RegexOptions.CultureInvariant))
+                {
+                    failures.Add($"{section}:Query does not use the key parameter @{parameter} of \"{loader.Key}\": filter by it (for example \"WHERE {parameter} = @{parameter}\"), or the key's value would be loaded for every key alike.");
+                }
+            }
+        }
+
+        if (!Enum.TryParse<CacheValueShape>(loader.Result, ignoreCase: true, out _) || int.TryParse(loader.Result, out _))
+        {
+            failures.Add($"{section}:Result \"{loader.Result}\" is not a result shape: use Row, Rows or Scalar.");
+        }
+
+        var floor = options.Refresh.Buffer + options.Refresh.LeaseTtl;
+        if (loader.Ttl <= floor)
+        {
+            failures.Add($"{section}:Ttl ({loader.Ttl}) must be longer than Refresh:Buffer + Refresh:LeaseTtl ({floor}), so a refresh that waits out a stalled lease still lands before expiry: raise the Ttl or lower Buffer or LeaseTtl.");
+        }
+
+        if (loader.TtlJitter < TimeSpan.Zero || loader.TtlJitter > loader.Ttl)
+        {
+            failures.Add($"{section}:TtlJitter ({loader.TtlJitter}) must be between zero and the Ttl ({loader.Ttl}).");
+        }
+    }
+
+    private static string Known(IEnumerable<string> names)
+    {
+        var list = string.Join(", ", names.Select(n => $"\"{n}\""));
+        return list.Length == 0 ? "none is configured" : list;
+    }
+}

@@ -1,0 +1,98 @@
+using CacheWarmer.Contracts.Keys;
+using CacheWarmer.HotKeyTracker;
+using CacheWarmer.HotKeyTracker.Keyspace;
+using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Keys;
+using CacheWarmer.Worker.Loaders;
+using CacheWarmer.Worker.Refresh;
+using CacheWarmer.Worker.Sources;
+using CacheWarmer.Worker.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Serilog;
+using StackExchange.Redis;
+
+namespace CacheWarmer.Worker.Hosting;
+
+/// <summary>Composes the worker.</summary>
+public static class CacheWarmerHostExtensions
+{
+    /// <summary>
+    /// Adds the whole worker to a host: configuration (section <c>CacheWarmer</c>, validated at start), Serilog from
+    /// configuration, Redis, sources, the keyspace tracker, the refresh engine on Quartz, and metrics.
+    /// </summary>
+    public static IHostApplicationBuilder AddCacheWarmer(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration));
+        services.AddOptions<CacheWarmerOptions>()
+            .Bind(builder.Configuration.GetSection(CacheWarmerOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheWarmerOptions>, CacheWarmerOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<CacheWarmerMetrics>();
+        services.TryAddSingleton<ReplicaIdentity>();
+        services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(sp.GetRequiredService<IOptions<CacheWarmerOptions>>().Value.Redis, sp.GetRequiredService<ReplicaIdentity>()));
+
+        services.TryAddSingleton<LoaderCatalog>();
+        services.TryAddSingleton<SourceConnections>();
+        services.TryAddSingleton<SourceQuery>();
+        services.TryAddSingleton<SourceCircuitBreakers>();
+
+        services.AddHotKeyTracker();
+        services.AddOptions<KeyspaceOptions>().Configure<IOptions<CacheWarmerOptions>>((keyspace, cacheWarmer) =>
+        {
+            keyspace.Database = cacheWarmer.Value.Redis.Database;
+            keyspace.ConfigureKeyspaceEvents = cacheWarmer.Value.Redis.ConfigureKeyspaceEvents;
+            foreach (var loader in cacheWarmer.Value.Loaders.Values)
+            {
+                if (KeyPattern.TryParse(loader.Key, out var pattern, out _))
+                {
+                    keyspace.Patterns.Add(pattern);
+                }
+            }
+        });
+
+        services.TryAddSingleton<LoadTimeEstimator>();
+        services.TryAddSingleton<RefreshPlanner>();
+        services.TryAddSingleton<KeyLoader>();
+        services.TryAddSingleton<Refresher>();
+        services.TryAddSingleton<RefreshScheduler>();
+        services.TryAddSingleton<ManagedKeys>();
+        services.AddHostedService(sp => sp.GetRequiredService<ManagedKeys>());
+        AddScheduler(builder);
+        return builder;
+    }
+
+    private static void AddScheduler(IHostApplicationBuilder builder)
+    {
+        var refresh = builder.Configuration.GetSection(CacheWarmerOptions.SectionName).Get<CacheWarmerOptions>()?.Refresh ?? new RefreshOptions();
+        // Several hosts may share a process (tests); Quartz keeps schedulers in a process-wide registry by name.
+        builder.Services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(scheduler => scheduler.InstanceName = "cachewarmer-" + Guid.NewGuid().ToString("N"));
+            q.UseInMemoryStore(_ => { });
+            q.UseDefaultThreadPool(Math.Clamp(refresh.MaxConcurrency, 1, 1024));
+            q.AddJob<RefreshJob>(job => job.WithIdentity(RefreshJob.Key).StoreDurably());
+        });
+        // Registered last so it stops first: the scheduler drains running refreshes before the rest shuts down.
+        builder.Services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+    }
+
+    private static ConnectionMultiplexer ConnectRedis(RedisOptions redis, ReplicaIdentity replica)
+    {
+        var configuration = ConfigurationOptions.Parse(redis.Configuration);
+        // Start even while Redis is down, and keep reconnecting; the tracker resyncs on every reconnect.
+        configuration.AbortOnConnectFail = false;
+        // CONFIG (to turn on keyspace notifications) and SCAN across servers are admin commands.
+        configuration.AllowAdmin = true;
+        configuration.ClientName ??= "cachewarmer-" + replica.Id;
+        return ConnectionMultiplexer.Connect(configuration);
+    }
+}

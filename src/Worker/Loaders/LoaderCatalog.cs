@@ -1,0 +1,52 @@
+using CacheWarmer.Contracts.Keys;
+using CacheWarmer.Contracts.Values;
+using CacheWarmer.Worker.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace CacheWarmer.Worker.Loaders;
+
+/// <summary>
+/// The configured loaders, and which one owns a key. When two patterns match one key (<c>product:{id}</c> and
+/// <c>product:{id}:reviews</c> both match <c>product:1:reviews</c>), the one with more literal text wins: it is the
+/// more specific rule.
+/// </summary>
+internal sealed class LoaderCatalog
+{
+    private readonly Loader[] _bySpecificity;
+
+    public LoaderCatalog(IOptions<CacheWarmerOptions> options)
+    {
+        Loaders = options.Value.Loaders
+            .Select(pair => new Loader(
+                pair.Key,
+                KeyPattern.Parse(pair.Value.Key),
+                pair.Value.Source,
+                pair.Value.Query,
+                Enum.Parse<CacheValueShape>(pair.Value.Result, ignoreCase: true),
+                pair.Value.Ttl,
+                pair.Value.TtlJitter))
+            .ToDictionary(l => l.Name, StringComparer.Ordinal);
+        _bySpecificity = Loaders.Values
+            .OrderByDescending(l => l.Pattern.Text.Length - l.Pattern.Parameters.Sum(p => p.Length + 2))
+            .ThenBy(l => l.Name, StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    public IReadOnlyDictionary<string, Loader> Loaders { get; }
+
+    public IEnumerable<KeyPattern> Patterns => _bySpecificity.Select(l => l.Pattern);
+
+    /// <summary>The loader that owns <paramref name="key"/>, or null: a key no loader owns is never written.</summary>
+    public LoaderMatch? Match(string key)
+    {
+        foreach (var loader in _bySpecificity)
+        {
+            if (loader.Pattern.TryMatch(key, out var values))
+            {
+                return new LoaderMatch(loader, key, values);
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Hosting;
+using CacheWarmer.Worker.Loaders;
+using CacheWarmer.Worker.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CacheWarmer.Worker.Refresh;
+
+/// <summary>
+/// One refresh cycle of one key: single flight in this process, the Redis lease across replicas, a re-check of the
+/// key's TTL, the load, and the fenced write; on a failed load, the fail-safe keeps the old value.
+/// </summary>
+internal sealed partial class Refresher(
+    IConnectionMultiplexer redis,
+    IOptions<CacheWarmerOptions> options,
+    LoaderCatalog catalog,
+    KeyLoader loader,
+    ReplicaIdentity replica,
+    CacheWarmerMetrics metrics,
+    TimeProvider time,
+    ILogger<Refresher> logger)
+{
+    // A key whose expiry moved later than planned by more than this was refreshed by someone else.
+    internal static readonly TimeSpan FreshTolerance = TimeSpan.FromMilliseconds(500);
+
+    private readonly RedisOptions _redis = options.Value.Redis;
+    private readonly RefreshOptions _refresh = options.Value.Refresh;
+    private readonly ConcurrentDictionary<string, Task<RefreshResult>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Refreshes <paramref name="key"/>, planned against its expiry <paramref name="plannedExpiry"/> (null when the key
+    /// is known to be missing and must be warmed). A call for a key already in flight here joins that attempt.
+    /// </summary>
+    public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry)
+    {
+        var mine = new TaskCompletionSource<RefreshResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = _inFlight.GetOrAdd(key, mine.Task);
+        if (running != mine.Task)
+        {
+            return running;
+        }
+
+        return RunSingleAsync(key, plannedExpiry, mine);
+    }
+
+    /// <summary>Refreshes in flight in this process, for draining at shutdown.</summary>
+    public ICollection<Task<RefreshResult>> InFlight => _inFlight.Values;
+
+    private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, TaskCompletionSource<RefreshResult> mine)
+    {
+        try
+        {
+            var result = await RunAsync(key, plannedExpiry).ConfigureAwait(false);
+            if (RefreshOutcomes.Label(result.Outcome) is { } label)
+            {
+                metrics.Refresh(catalog.Match(key)?.Loader.Name ?? "", label);
+            }
+
+            mine.SetResult(result);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            mine.SetException(ex);
+            throw;
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, Task<RefreshResult>>(key, mine.Task));
+        }
+    }
+
+    private async Task<RefreshResult> RunAsync(string key, DateTimeOffset? plannedExpiry)
+    {
+        var match = catalog.Match(key);
+        if (match is null)
+        {
+            return new RefreshResult(key, RefreshOutcome.NotManaged, null);
+        }
+
+        var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, replica.Id, key);
+        try
+        {
+            return await UnderLeaseAsync(match, lease, plannedExpiry).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Redis itself is unreachable: nothing can be read or written; try again after a short backoff.
+            Log.RedisUnavailable(logger, key, ex);
+            return new RefreshResult(key, RefreshOutcome.Failed, plannedExpiry, RetryAt(key));
+        }
+        finally
+        {
+            try
+            {
+                await lease.ReleaseAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // The lease expires by itself within LeaseTtl.
+                Log.ReleaseFailed(logger, key, ex);
+            }
+        }
+    }
+
+    private async Task<RefreshResult> UnderLeaseAsync(LoaderMatch match, RefreshLease lease, DateTimeOffset? plannedExpiry)
+    {
+        var key = match.Key;
+        var (won, pttl) = await lease.TryAcquireAsync(_refresh.LeaseTtl).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        if (!won)
+        {
+            metrics.LeaseContended();
+            // Look again when the holder's lease runs out; its write usually re-plans this key sooner.
+            var wait = TimeSpan.FromMilliseconds(Math.Clamp(pttl, 50, (long)_refresh.LeaseTtl.TotalMilliseconds));
+            return new RefreshResult(key, RefreshOutcome.LeaseBusy, plannedExpiry, now + wait + Jitter(TimeSpan.FromMilliseconds(100)));
+        }
+
+        if (pttl == -1)
+        {
+            return new RefreshResult(key, RefreshOutcome.NotManaged, null);
+        }
+
+        DateTimeOffset? current = pttl >= 0 ? now + TimeSpan.FromMilliseconds(pttl) : null;
+        if (current is { } c && (plannedExpiry is null || c > plannedExpiry.Value + FreshTolerance))
+        {
+            // Another replica (or the app) wrote it since this refresh was planned.
+            return new RefreshResult(key, RefreshOutcome.SkippedFresh, c);
+        }
+
+        var load = await loader.LoadAsync(match, lease).ConfigureAwait(false);
+        if (!load.Succeeded)
+        {
+            return await KeepOldValueAsync(match, lease, load.Error).ConfigureAwait(false);
+        }
+
+        _failures.TryRemove(key, out _);
+        if (load.Value is null)
+        {
+            Log.NoValue(logger, key, match.Loader.Name);
+            return new RefreshResult(key, RefreshOutcome.NoValue, current);
+        }
+
+        var ttl = match.Loader.Ttl + Jitter(match.Loader.TtlJitter);
+        var before = await lease.WriteAsync(load.Value, ttl).ConfigureAwait(false);
+        if (before == -3)
+        {
+            // Our lease expired during the load and another replica took over: its value stands.
+            Log.LeaseLost(logger, key);
+            return new RefreshResult(key, RefreshOutcome.LeaseBusy, current, time.GetUtcNow() + (_refresh.LeaseTtl / 3));
+        }
+
+        var lead = TimeSpan.FromMilliseconds(Math.Max(before, 0));
+        metrics.RefreshLead(match.Loader.Name, lead);
+        var expiresAt = time.GetUtcNow() + ttl;
+        Log.Refreshed(logger, key, match.Loader.Name, (long)lead.TotalMilliseconds, (long)load.Duration.TotalMilliseconds, ttl.TotalSeconds);
+        return new RefreshResult(key, RefreshOutcome.Refreshed, expiresAt);
+    }
+
+    private async Task<RefreshResult> KeepOldValueAsync(LoaderMatch match, RefreshLease lease, string? error)
+    {
+        var key = match.Key;
+        var retryAt = RetryAt(key);
+        var kept = await lease.KeepOldValueAsync(_refresh.FailSafe.Extension, _refresh.FailSafe.MaxStale).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        if (kept > 0)
+        {
+            var expiresAt = now + TimeSpan.FromMilliseconds(kept);
+            // Always retry while the old value is still there.
+            if (retryAt > now + ((expiresAt - now) / 2))
+            {
+                retryAt = now + ((expiresAt - now) / 2);
+            }
+
+            Log.FailSafe(logger, key, match.Loader.Name, error ?? "", kept, (long)(retryAt - now).TotalMilliseconds);
+            return new RefreshResult(key, RefreshOutcome.FailSafe, expiresAt, retryAt);
+        }
+
+        Log.LoadFailed(logger, key, match.Loader.Name, error ?? "", (long)(retryAt - now).TotalMilliseconds);
+        return new RefreshResult(key, RefreshOutcome.Failed, null, retryAt);
+    }
+
+    private DateTimeOffset RetryAt(string key)
+    {
+        var failures = _failures.AddOrUpdate(key, 1, (_, n) => n + 1);
+        var cap = _refresh.FailSafe.Extension / 2;
+        var delay = _refresh.FailSafe.RetryDelay * Math.Pow(2, Math.Min(failures - 1, 20));
+        if (delay > cap)
+        {
+            delay = cap;
+        }
+
+        // Jitter (x0.5 to x1.5) keeps replicas and keys from retrying in lockstep.
+        return time.GetUtcNow() + (delay * (0.5 + Random.Shared.NextDouble()));
+    }
+
+    private static TimeSpan Jitter(TimeSpan max) =>
+        max <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * max.Ticks));
+}

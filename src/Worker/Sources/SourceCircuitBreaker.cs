@@ -1,0 +1,70 @@
+using CacheWarmer.Worker.Configuration;
+
+namespace CacheWarmer.Worker.Sources;
+
+/// <summary>
+/// One breaker per source. After <see cref="CircuitBreakerOptions.FailureThreshold"/> consecutive failures it opens
+/// and refuses loads for a jittered break, so a database that is down is not hammered and replicas do not all probe it
+/// at the same instant when it comes back; then one probe load decides whether it closes again.
+/// </summary>
+internal sealed class SourceCircuitBreaker(CircuitBreakerOptions options, TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private int _failures;
+    private DateTimeOffset _openUntil;
+    private bool _probing;
+
+    public bool IsOpen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failures >= options.FailureThreshold && (time.GetUtcNow() < _openUntil || _probing);
+            }
+        }
+    }
+
+    /// <summary>True when a load may run now; false while the breaker is open.</summary>
+    public bool TryEnter()
+    {
+        lock (_gate)
+        {
+            if (_failures < options.FailureThreshold)
+            {
+                return true;
+            }
+
+            if (_probing || time.GetUtcNow() < _openUntil)
+            {
+                return false;
+            }
+
+            _probing = true;
+            return true;
+        }
+    }
+
+    public void RecordSuccess()
+    {
+        lock (_gate)
+        {
+            _failures = 0;
+            _probing = false;
+        }
+    }
+
+    public void RecordFailure()
+    {
+        lock (_gate)
+        {
+            _failures++;
+            _probing = false;
+            if (_failures >= options.FailureThreshold)
+            {
+                var jitter = 1 + (Random.Shared.NextDouble() * 0.5);
+                _openUntil = time.GetUtcNow() + (options.BreakDuration * jitter);
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace CacheWarmer.Worker.Sources;
+
+/// <summary>The database providers a source can use.</summary>
+internal enum SourceProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+internal static class SourceProviders
+{
+    public static IReadOnlyList<string> Names { get; } = Enum.GetNames<SourceProvider>();
+
+    public static bool TryParse([NotNullWhen(true)] string? text, out SourceProvider provider)
+    {
+        provider = default;
+        return !string.IsNullOrWhiteSpace(text) && !int.TryParse(text, out _) &&
+               Enum.TryParse(text, ignoreCase: true, out provider) && Enum.IsDefined(provider);
+    }
+}

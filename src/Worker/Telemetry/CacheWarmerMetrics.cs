@@ -1,0 +1,52 @@
+using System.Diagnostics.Metrics;
+
+namespace CacheWarmer.Worker.Telemetry;
+
+/// <summary>
+/// Every instrument of the worker, created once from <see cref="IMeterFactory"/>. Prometheus names follow the
+/// OpenTelemetry conversion: dots become underscores, counters end in <c>_total</c>, seconds in <c>_seconds</c>.
+/// </summary>
+public sealed class CacheWarmerMetrics
+{
+    /// <summary>The meter name.</summary>
+    public const string MeterName = "CacheWarmer";
+
+    private readonly Counter<long> _refreshes;
+    private readonly Histogram<double> _loadDuration;
+    private readonly Histogram<double> _refreshLead;
+    private readonly Counter<long> _hotKeyExpirations;
+    private readonly Counter<long> _leaseContended;
+    private readonly Counter<long> _keyspaceEvents;
+    private int _managedKeys;
+
+    /// <summary>Creates the instruments.</summary>
+    public CacheWarmerMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _refreshes = meter.CreateCounter<long>("cachewarmer.refreshes", description: "Refresh attempts by loader and outcome.");
+        _loadDuration = meter.CreateHistogram<double>("cachewarmer.load.duration", "s", "Time to load one key from its source.");
+        _refreshLead = meter.CreateHistogram<double>("cachewarmer.refresh.lead", "s", "Time left before expiry when a refreshed value landed.");
+        _hotKeyExpirations = meter.CreateCounter<long>("cachewarmer.hot_key.expirations", description: "Managed keys that expired: misses the worker failed to prevent.");
+        _leaseContended = meter.CreateCounter<long>("cachewarmer.lease.contended", description: "Refreshes that found another replica holding the lease.");
+        _keyspaceEvents = meter.CreateCounter<long>("cachewarmer.keyspace.events", description: "Keyspace notifications received for loader keys, by event.");
+        meter.CreateObservableGauge("cachewarmer.managed_keys", () => Volatile.Read(ref _managedKeys), description: "Keys the worker keeps warm.");
+    }
+
+    internal void Refresh(string loader, string outcome) =>
+        _refreshes.Add(1, new KeyValuePair<string, object?>("loader", loader), new KeyValuePair<string, object?>("outcome", outcome));
+
+    internal void LoadDuration(string loader, TimeSpan duration) =>
+        _loadDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("loader", loader));
+
+    internal void RefreshLead(string loader, TimeSpan lead) =>
+        _refreshLead.Record(lead.TotalSeconds, new KeyValuePair<string, object?>("loader", loader));
+
+    internal void HotKeyExpired(string loader) =>
+        _hotKeyExpirations.Add(1, new KeyValuePair<string, object?>("loader", loader));
+
+    internal void LeaseContended() => _leaseContended.Add(1);
+
+    internal void KeyspaceEvent(string name) => _keyspaceEvents.Add(1, new KeyValuePair<string, object?>("event", name));
+
+    internal void ManagedKeys(int count) => Volatile.Write(ref _managedKeys, count);
+}

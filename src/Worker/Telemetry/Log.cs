@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+
+namespace CacheWarmer.Worker;
+
+// Event ids 2000-2999 belong to the worker; once shipped, names and ids are a contract for log queries.
+// Keys are logged as structured properties; the console sink quotes and escapes them.
+internal static partial class Log
+{
+    [LoggerMessage(2000, LogLevel.Debug, "Refreshed {Key} ({Loader}) {LeadMs} ms before expiry; load took {LoadMs} ms; new TTL {TtlSeconds:F1} s")]
+    public static partial void Refreshed(ILogger logger, string key, string loader, long leadMs, long loadMs, double ttlSeconds);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Loading {Key} ({Loader}) failed: {Error}; kept the old value for {KeptMs} ms more; retry in {RetryMs} ms")]
+    public static partial void FailSafe(ILogger logger, string key, string loader, string error, long keptMs, long retryMs);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Loading {Key} ({Loader}) failed: {Error}; there was no old value to keep; retry in {RetryMs} ms")]
+    public static partial void LoadFailed(ILogger logger, string key, string loader, string error, long retryMs);
+
+    [LoggerMessage(2003, LogLevel.Information, "The query of {Loader} found nothing for {Key}; nothing written, the key is no longer managed")]
+    public static partial void NoValue(ILogger logger, string key, string loader);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Lost the lease of {Key} during its load (it outlived Refresh:LeaseTtl); the newer holder's value stands")]
+    public static partial void LeaseLost(ILogger logger, string key);
+
+    [LoggerMessage(2005, LogLevel.Debug, "Releasing the lease of {Key} failed; it expires by itself")]
+    public static partial void ReleaseFailed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Refreshing {Key} failed: Redis is unreachable; retrying")]
+    public static partial void RedisUnavailable(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(2007, LogLevel.Warning, "Managed key {Key} ({Loader}) {Event} before it was refreshed: a miss readers may have seen; warming it now")]
+    public static partial void ManagedKeyLost(ILogger logger, string key, string loader, string @event);
+
+    [LoggerMessage(2008, LogLevel.Error, "Scheduling the refresh of {Key} failed")]
+    public static partial void ScheduleFailed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(2009, LogLevel.Information, "Last {Seconds} s: {Refreshed} refreshed, {Skipped} skipped (fresh), {Busy} lease busy, {FailSafe} fail-safe, {Failed} failed; {Managed} keys managed")]
+    public static partial void Summary(ILogger logger, int seconds, long refreshed, long skipped, long busy, long failSafe, long failed, int managed);
+
+    [LoggerMessage(2010, LogLevel.Information, "Replica {Replica} started: {Loaders} loaders, Redis database {Database}, key prefix {Prefix}")]
+    public static partial void Started(ILogger logger, string replica, int loaders, int database, string prefix);
+
+    [LoggerMessage(2011, LogLevel.Information, "Draining {Count} refreshes in flight before shutdown")]
+    public static partial void Draining(ILogger logger, int count);
+}
