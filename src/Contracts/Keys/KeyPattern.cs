@@ -192,8 +192,9 @@ public sealed class KeyPattern
 
         var builder = new StringBuilder();
         var parameter = 0;
-        foreach (var segment in _segments)
+        for (var index = 0; index < _segments.Length; index++)
         {
+            var segment = _segments[index];
             if (!segment.IsParameter)
             {
                 builder.Append(segment.Value);
@@ -204,6 +205,12 @@ public sealed class KeyPattern
             if (string.IsNullOrEmpty(value))
             {
                 throw new ArgumentException($"The value of '{segment.Value}' in '{Text}' is empty.", nameof(values));
+            }
+
+            if (parameter < Parameters.Count && value.Contains(_segments[index + 1].Value, StringComparison.Ordinal))
+            {
+                // Matching stops such a parameter at the first separator, so the key would not read back the same.
+                throw new ArgumentException($"The value '{value}' of '{segment.Value}' in '{Text}' holds the separator '{_segments[index + 1].Value}' that ends it.", nameof(values));
             }
 
             builder.Append(value);

@@ -19,10 +19,22 @@ public static class WorkerKeys
     public static string Stale(string prefix, string key) => prefix + "stale:" + SameSlot(key);
 
     /// <summary>
-    /// Returns the key itself when it carries a hash tag, else the key wrapped as one, so that a name built from it
-    /// hashes to the same cluster slot as the key.
+    /// Returns text that hashes to the same cluster slot as <paramref name="key"/> and names it uniquely: the key itself
+    /// when it carries a hash tag, else the key wrapped as one (<c>{product:1}</c>). A tag-less key holding a <c>}</c>
+    /// cannot be wrapped (its own brace would end the tag early), so it gets a short tag of its slot in front instead:
+    /// <c>{1234}odd}key</c>.
     /// </summary>
-    public static string SameSlot(string key) => HasHashTag(key) ? key : "{" + key + "}";
+    public static string SameSlot(string key)
+    {
+        if (HasHashTag(key))
+        {
+            return key;
+        }
+
+        return key.Contains('}', StringComparison.Ordinal)
+            ? "{" + HashSlots.TagFor(HashSlots.OfWholeKey(key)) + "}" + key
+            : "{" + key + "}";
+    }
 
     /// <summary>True when Redis Cluster would hash only part of <paramref name="key"/>: a non-empty <c>{...}</c>.</summary>
     public static bool HasHashTag(string key)

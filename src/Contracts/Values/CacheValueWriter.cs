@@ -33,12 +33,19 @@ public static class CacheValueWriter
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "Unknown result shape."),
     };
 
-    /// <summary>The bytes of a scalar value; null for a database NULL.</summary>
+    /// <summary>
+    /// The bytes of a scalar value; null for a database NULL. Text is raw UTF-8, bytes are kept, numbers are
+    /// invariant, booleans are <c>true</c>/<c>false</c> and times ISO 8601 (round-trip format).
+    /// </summary>
     public static byte[]? Scalar(object? value) => value switch
     {
         null or DBNull => null,
         byte[] bytes => bytes,
         string text => Encoding.UTF8.GetBytes(text),
+        // Booleans and times as JSON writes them, so an app in any language reads the same text.
+        bool flag => flag ? "true"u8.ToArray() : "false"u8.ToArray(),
+        DateTime time => Encoding.UTF8.GetBytes(time.ToString("O", CultureInfo.InvariantCulture)),
+        DateTimeOffset time => Encoding.UTF8.GetBytes(time.ToString("O", CultureInfo.InvariantCulture)),
         IFormattable formattable => Encoding.UTF8.GetBytes(formattable.ToString(null, CultureInfo.InvariantCulture)),
         _ => Encoding.UTF8.GetBytes(value.ToString() ?? string.Empty),
     };
