@@ -5,6 +5,7 @@ using CacheWarmer.Worker.Refresh;
 using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Quartz;
 
 namespace CacheWarmer.Worker.Keys;
 
@@ -21,6 +22,7 @@ internal sealed partial class ManagedKeys(
     RefreshScheduler scheduler,
     CacheWarmerMetrics metrics,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<ManagedKeys> logger) : BackgroundService
 {
     // A missing key is warmed within this much, at random, so a mass expiry does not load everything at one instant.
@@ -48,6 +50,10 @@ internal sealed partial class ManagedKeys(
                         RefreshResult result => OnRefreshedAsync(result, stoppingToken),
                         _ => ValueTask.CompletedTask,
                     }).ConfigureAwait(false);
+                }
+                catch (SchedulerException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    // The scheduler stops first at shutdown; refreshes that finish while it drains need no next cycle.
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

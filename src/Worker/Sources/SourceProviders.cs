@@ -16,7 +16,7 @@ internal static class SourceProviders
     public static bool TryParse([NotNullWhen(true)] string? text, out SourceProvider provider)
     {
         provider = default;
-        return !string.IsNullOrWhiteSpace(text) && !int.TryParse(text, out _) &&
-               Enum.TryParse(text, ignoreCase: true, out provider) && Enum.IsDefined(provider);
+        return Configuration.CacheWarmerOptionsValidator.IsName<SourceProvider>(text) &&
+               Enum.TryParse(text, ignoreCase: true, out provider);
     }
 }
