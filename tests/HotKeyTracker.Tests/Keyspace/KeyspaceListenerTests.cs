@@ -1,0 +1,119 @@
+using CacheWarmer.Contracts.Keys;
+using CacheWarmer.HotKeyTracker.Keyspace;
+using CacheWarmer.TestUtils;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CacheWarmer.HotKeyTracker.Tests.Keyspace;
+
+/// <summary>The listener against a real Redis: what it observes, and that it reads the truth, not the event.</summary>
+public sealed class KeyspaceListenerTests(RedisFixture redis)
+{
+    [Fact]
+    public async Task Resync_at_start_finds_existing_loader_keys_with_their_expiry_and_ignores_others()
+    {
+        var prefix = redis.Prefix();
+        var db = redis.Connection.GetDatabase();
+        await db.StringSetAsync(prefix + "product:1", "x", TimeSpan.FromSeconds(30));
+        await db.StringSetAsync(prefix + "product:2", "x");
+        await db.StringSetAsync(prefix + "unrelated:1", "x", TimeSpan.FromSeconds(30));
+
+        await using var listener = await StartAsync(prefix);
+        var seen = await ReadAsync(listener, 2);
+
+        var first = Assert.Single(seen, o => o.Key == prefix + "product:1");
+        Assert.Equal(KeyObservationCause.Resync, first.Cause);
+        Assert.True(first.Exists);
+        Assert.InRange(first.ExpiresAt!.Value - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(31));
+        var permanent = Assert.Single(seen, o => o.Key == prefix + "product:2");
+        Assert.True(permanent.Exists);
+        Assert.Null(permanent.ExpiresAt);
+        Assert.DoesNotContain(seen, o => o.Key.StartsWith(prefix + "unrelated", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Writes_deletes_and_expiries_are_observed_with_the_ttl_read_after_them()
+    {
+        var prefix = redis.Prefix();
+        var db = redis.Connection.GetDatabase();
+        await using var listener = await StartAsync(prefix);
+        await listener.Listener.InitialResync;
+
+        // SET with a TTL raises both 'set' and 'expire'; each is observed with the TTL read afterwards.
+        await db.StringSetAsync(prefix + "product:1", "x", TimeSpan.FromSeconds(20));
+        var written = await ReadUntilAsync(listener, o => o.Cause == KeyObservationCause.Written);
+        Assert.Equal((prefix + "product:1", true), (written.Key, written.Exists));
+        Assert.InRange(written.ExpiresAt!.Value - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(21));
+
+        await db.KeyDeleteAsync(prefix + "product:1");
+        var deleted = await ReadUntilAsync(listener, o => o.Cause == KeyObservationCause.Deleted);
+        Assert.Equal((prefix + "product:1", false, (DateTimeOffset?)null), (deleted.Key, deleted.Exists, deleted.ExpiresAt));
+
+        await db.StringSetAsync(prefix + "product:2", "x", TimeSpan.FromMilliseconds(50));
+        var expired = await ReadUntilAsync(listener, o => o.Cause == KeyObservationCause.Expired);
+        Assert.Equal((prefix + "product:2", false), (expired.Key, expired.Exists));
+    }
+
+    [Fact]
+    public async Task Notifications_are_turned_on_when_the_server_has_them_off()
+    {
+        await using var server = await RedisServer.StartAsync(TestContext.Current.CancellationToken);
+        await using var connection = await server.ConnectAsync();
+        await connection.GetServers()[0].ConfigSetAsync("notify-keyspace-events", "");
+
+        await using var listener = await StartAsync("t:", connection);
+        await listener.Listener.InitialResync;
+
+        var flags = (await connection.GetServers()[0].ConfigGetAsync("notify-keyspace-events")).Single().Value;
+        Assert.Empty(KeyspaceFlags.Missing(flags));
+        Assert.True(listener.Listener.NotificationsActive);
+    }
+
+    private async Task<RunningListener> StartAsync(string prefix, IConnectionMultiplexer? connection = null)
+    {
+        var options = new KeyspaceOptions();
+        options.Patterns.Add(KeyPattern.Parse(prefix + "product:{id}"));
+        var listener = new KeyspaceListener(connection ?? redis.Connection, Options.Create(options), TimeProvider.System, new FakeLogger<KeyspaceListener>());
+        await listener.StartAsync(TestContext.Current.CancellationToken);
+        return new RunningListener(listener);
+    }
+
+    private static async Task<KeyObservation> ReadUntilAsync(RunningListener running, Func<KeyObservation, bool> wanted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var observation = await running.Listener.Observations.ReadAsync(timeout.Token);
+            if (wanted(observation))
+            {
+                return observation;
+            }
+        }
+    }
+
+    private static async Task<List<KeyObservation>> ReadAsync(RunningListener running, int count)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var seen = new List<KeyObservation>();
+        while (seen.Count < count)
+        {
+            seen.Add(await running.Listener.Observations.ReadAsync(timeout.Token));
+        }
+
+        return seen;
+    }
+
+    private sealed class RunningListener(KeyspaceListener listener) : IAsyncDisposable
+    {
+        public KeyspaceListener Listener { get; } = listener;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Listener.StopAsync(CancellationToken.None);
+            Listener.Dispose();
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace CacheWarmer.Worker.Tests.Configuration;
+
+public class CacheWarmerOptionsValidatorTests
+{
+    [Fact]
+    public void Configuration_like_appsettings_json_passes()
+    {
+        var result = Validate(Valid());
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Defaults_with_one_source_and_one_loader_pass()
+    {
+        var result = Validate(new Dictionary<string, string?>
+        {
+            ["CacheWarmer:Sources:catalog:Provider"] = "Sqlite",
+            ["CacheWarmer:Sources:catalog:ConnectionString"] = "Data Source=demo/catalog.db",
+            ["CacheWarmer:Loaders:product:Key"] = "product:{id}",
+            ["CacheWarmer:Loaders:product:Source"] = "catalog",
+            ["CacheWarmer:Loaders:product:Query"] = "SELECT id, name, price FROM products WHERE id = @id",
+        });
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("SQLITE")]
+    public void Provider_names_are_case_insensitive(string provider)
+    {
+        var result = Validate(With(Valid(), "Sources:catalog:Provider", provider));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Query_may_name_the_parameter_with_a_colon()
+    {
+        var result = Validate(With(Valid(), "Loaders:product:Query", "SELECT id, name, price FROM products WHERE id = :id"));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    public static TheoryData<string, string, string, string[]> InvalidSettings => new()
+    {
+        // setting under CacheWarmer, bad value, the setting the message must name, words of the fix
+        { "Loaders:product:Query", "SELECT id, name, price FROM products WHERE id = 1", "CacheWarmer:Loaders:product:Query", ["@id", "\"product:{id}\"", "WHERE id = @id"] },
+        { "Loaders:product:Query", "SELECT id FROM products WHERE id = @identifier", "CacheWarmer:Loaders:product:Query", ["@id", "WHERE id = @id"] },
+        { "Loaders:product:Source", "warehouse", "CacheWarmer:Loaders:product:Source", ["\"warehouse\"", "not a configured source", "\"catalog\"", "CacheWarmer:Sources"] },
+        { "Loaders:product:Source", "", "CacheWarmer:Loaders:product:Source", ["is empty", "\"catalog\""] },
+        { "Loaders:product:Ttl", "00:00:30", "CacheWarmer:Loaders:product:Ttl", ["Refresh:Buffer + Refresh:LeaseTtl", "00:00:35", "raise the Ttl"] },
+        { "Loaders:product:Ttl", "00:00:35", "CacheWarmer:Loaders:product:Ttl", ["Refresh:Buffer + Refresh:LeaseTtl", "00:00:35", "raise the Ttl"] },
+        { "Sources:catalog:Provider", "Oracle", "CacheWarmer:Sources:catalog:Provider", ["\"Oracle\"", "not supported", "Sqlite", "Postgres"] },
+        { "Sources:catalog:Provider", "1", "CacheWarmer:Sources:catalog:Provider", ["\"1\"", "not supported", "Sqlite", "Postgres"] },
+        { "Sources:catalog:ConnectionString", "", "CacheWarmer:Sources:catalog:ConnectionString", ["is empty", "Data Source="] },
+        { "Loaders:product:Query", "", "CacheWarmer:Loaders:product:Query", ["is empty", "WHERE id = @id"] },
+        { "Loaders:product:Query", "   ", "CacheWarmer:Loaders:product:Query", ["is empty", "WHERE id = @id"] },
+        { "Loaders:product:Key", "product:{id", "CacheWarmer:Loaders:product:Key", ["is invalid", "unclosed"] },
+        { "Loaders:product:Key", "product:{id}}", "CacheWarmer:Loaders:product:Key", ["is invalid", "unmatched"] },
+        { "Loaders:product:Key", "product:{id}{name}", "CacheWarmer:Loaders:product:Key", ["is invalid", "side by side"] },
+        { "Loaders:product:Key", "product:{1d}", "CacheWarmer:Loaders:product:Key", ["is invalid", "invalid parameter name"] },
+        { "Loaders:product:Result", "Table", "CacheWarmer:Loaders:product:Result", ["\"Table\"", "Row, Rows or Scalar"] },
+        { "Loaders:product:Result", "2", "CacheWarmer:Loaders:product:Result", ["\"2\"", "Row, Rows or Scalar"] },
+        { "Loaders:product:TtlJitter", "-00:00:01", "CacheWarmer:Loaders:product:TtlJitter", ["between zero and the Ttl"] },
+        { "Loaders:product:TtlJitter", "00:10:00", "CacheWarmer:Loaders:product:TtlJitter", ["between zero and the Ttl"] },
+        { "Redis:KeyPrefix", "cw{1}:", "CacheWarmer:Redis:KeyPrefix", ["braces", "\"cw:\""] },
+        { "Redis:KeyPrefix", "c w:", "CacheWarmer:Redis:KeyPrefix", ["spaces", "\"cw:\""] },
+        { "Redis:KeyPrefix", "", "CacheWarmer:Redis:KeyPrefix", ["empty", "\"cw:\""] },
+        { "Redis:Configuration", "", "CacheWarmer:Redis:Configuration", ["is empty", "127.0.0.1:6379"] },
+        { "Redis:Database", "16", "CacheWarmer:Redis:Database", ["from 0 to 15"] },
+        { "Refresh:Beta", "0", "CacheWarmer:Refresh:Beta", ["above 0", "at most 100"] },
+        { "Refresh:Beta", "-1", "CacheWarmer:Refresh:Beta", ["above 0", "at most 100"] },
+        { "Refresh:Beta", "101", "CacheWarmer:Refresh:Beta", ["above 0", "at most 100"] },
+        { "Refresh:Beta", "NaN", "CacheWarmer:Refresh:Beta", ["above 0", "at most 100"] },
+        { "Refresh:MaxConcurrency", "0", "CacheWarmer:Refresh:MaxConcurrency", ["from 1 to 1024"] },
+        { "Refresh:MaxConcurrency", "1025", "CacheWarmer:Refresh:MaxConcurrency", ["from 1 to 1024"] },
+        { "Refresh:Buffer", "-00:00:01", "CacheWarmer:Refresh:Buffer", ["negative"] },
+        { "Refresh:LoadTimeout", "00:00:00", "CacheWarmer:Refresh:LoadTimeout", ["positive duration"] },
+        { "Refresh:FailSafe:Extension", "00:00:00", "CacheWarmer:Refresh:FailSafe:Extension", ["positive duration"] },
+        { "Refresh:FailSafe:MaxStale", "-00:00:01", "CacheWarmer:Refresh:FailSafe:MaxStale", ["negative", "00:00:00"] },
+        { "Refresh:FailSafe:RetryDelay", "00:00:00", "CacheWarmer:Refresh:FailSafe:RetryDelay", ["positive duration"] },
+        { "Refresh:CircuitBreaker:FailureThreshold", "0", "CacheWarmer:Refresh:CircuitBreaker:FailureThreshold", ["1 or more"] },
+        { "Refresh:CircuitBreaker:BreakDuration", "00:00:00", "CacheWarmer:Refresh:CircuitBreaker:BreakDuration", ["positive duration"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSettings))]
+    public void Each_invalid_setting_fails_once_with_a_message_naming_the_setting_and_the_fix(string setting, string value, string path, string[] fixWords)
+    {
+        var result = Validate(With(Valid(), setting, value));
+
+        Assert.True(result.Failed, $"{path} = \"{value}\" passed validation");
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith(path + " ", failure, StringComparison.Ordinal);
+        foreach (var word in fixWords)
+        {
+            Assert.Contains(word, failure, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void No_loaders_fails_once_with_an_example_loader()
+    {
+        var configuration = Valid();
+        foreach (var key in configuration.Keys.Where(k => k.StartsWith("CacheWarmer:Loaders:", StringComparison.Ordinal)).ToList())
+        {
+            configuration.Remove(key);
+        }
+
+        var result = Validate(configuration);
+
+        var failure = Assert.Single(result.Failures ?? []);
+        Assert.StartsWith("CacheWarmer:Loaders is empty", failure, StringComparison.Ordinal);
+        Assert.Contains("add at least one loader", failure, StringComparison.Ordinal);
+        Assert.Contains("product:{id}", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Result_naming_two_shapes_is_rejected_at_start_not_at_first_load()
+    {
+        // Enum parsing reads "Rows,Scalar" as the flags Rows | Scalar = 3, which is no shape at all: every load of
+        // the loader would then throw. It must fail at start like any other bad Result.
+        var result = Validate(With(Valid(), "Loaders:product:Result", "Rows,Scalar"));
+
+        Assert.True(result.Failed, "CacheWarmer:Loaders:product:Result = \"Rows,Scalar\" passed validation");
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("CacheWarmer:Loaders:product:Result ", failure, StringComparison.Ordinal);
+        Assert.Contains("Row, Rows or Scalar", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_mistake_is_reported_at_once()
+    {
+        var configuration = With(Valid(), "Loaders:product:Source", "warehouse");
+        configuration = With(configuration, "Refresh:Beta", "0");
+        configuration = With(configuration, "Sources:catalog:Provider", "Oracle");
+
+        var result = Validate(configuration);
+
+        Assert.NotNull(result.Failures);
+        Assert.Equal(3, result.Failures.Count());
+        Assert.Contains(result.Failures, f => f.StartsWith("CacheWarmer:Loaders:product:Source ", StringComparison.Ordinal));
+        Assert.Contains(result.Failures, f => f.StartsWith("CacheWarmer:Refresh:Beta ", StringComparison.Ordinal));
+        Assert.Contains(result.Failures, f => f.StartsWith("CacheWarmer:Sources:catalog:Provider ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Host_with_an_invalid_setting_fails_at_start_naming_the_setting()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // Nothing listens on port 1; the worker must fail on its configuration before it needs Redis.
+        var configuration = With(Valid(), "Redis:Configuration", "127.0.0.1:1,connectTimeout=200");
+        builder.Configuration.AddInMemoryCollection(With(configuration, "Loaders:product:Source", "warehouse"));
+        builder.AddCacheWarmer();
+        using var host = builder.Build();
+
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("CacheWarmer:Loaders:product:Source \"warehouse\" is not a configured source", exception.Message, StringComparison.Ordinal);
+    }
+
+    private static ValidateOptionsResult Validate(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        // As the host's AddOptions<CacheWarmerOptions>().Bind(section) does.
+        var options = new CacheWarmerOptions();
+        configuration.GetSection(CacheWarmerOptions.SectionName).Bind(options);
+        return new CacheWarmerOptionsValidator().Validate(Options.DefaultName, options);
+    }
+
+    private static Dictionary<string, string?> With(Dictionary<string, string?> settings, string setting, string value) =>
+        new(settings, StringComparer.OrdinalIgnoreCase) { [$"{CacheWarmerOptions.SectionName}:{setting}"] = value };
+
+    // The CacheWarmer section of the repository's appsettings.json.
+    private static Dictionary<string, string?> Valid() => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["CacheWarmer:Redis:Configuration"] = "127.0.0.1:6379",
+        ["CacheWarmer:Redis:Database"] = "0",
+        ["CacheWarmer:Redis:KeyPrefix"] = "cw:",
+        ["CacheWarmer:Redis:ConfigureKeyspaceEvents"] = "true",
+        ["CacheWarmer:Sources:catalog:Provider"] = "Sqlite",
+        ["CacheWarmer:Sources:catalog:ConnectionString"] = "Data Source=demo/catalog.db;Mode=ReadOnly",
+        ["CacheWarmer:Loaders:product:Key"] = "product:{id}",
+        ["CacheWarmer:Loaders:product:Source"] = "catalog",
+        ["CacheWarmer:Loaders:product:Query"] = "SELECT id, name, price FROM products WHERE id = @id",
+        ["CacheWarmer:Loaders:product:Result"] = "Row",
+        ["CacheWarmer:Loaders:product:Ttl"] = "00:05:00",
+        ["CacheWarmer:Loaders:product:TtlJitter"] = "00:00:30",
+        ["CacheWarmer:Refresh:Buffer"] = "00:00:05",
+        ["CacheWarmer:Refresh:Beta"] = "1.0",
+        ["CacheWarmer:Refresh:LeaseTtl"] = "00:00:30",
+        ["CacheWarmer:Refresh:MaxConcurrency"] = "32",
+        ["CacheWarmer:Refresh:LoadTimeout"] = "00:00:10",
+        ["CacheWarmer:Refresh:FailSafe:Extension"] = "00:01:00",
+        ["CacheWarmer:Refresh:FailSafe:MaxStale"] = "01:00:00",
+        ["CacheWarmer:Refresh:FailSafe:RetryDelay"] = "00:00:01",
+        ["CacheWarmer:Refresh:CircuitBreaker:FailureThreshold"] = "5",
+        ["CacheWarmer:Refresh:CircuitBreaker:BreakDuration"] = "00:00:30",
+    };
+}
