@@ -1,0 +1,4 @@
+using CacheWarmer.TestUtils;
+
+[assembly: AssemblyFixture(typeof(RedisFixture))]
+[assembly: AssemblyFixture(typeof(PostgresFixture))]
