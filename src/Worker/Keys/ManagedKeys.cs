@@ -1,10 +1,13 @@
 using System.Threading.Channels;
 using CacheWarmer.HotKeyTracker.Keyspace;
+using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Hosting;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Refresh;
 using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace CacheWarmer.Worker.Keys;
@@ -23,6 +26,8 @@ internal sealed partial class ManagedKeys(
     CacheWarmerMetrics metrics,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
+    ReplicaIdentity replica,
+    IOptions<CacheWarmerOptions> options,
     ILogger<ManagedKeys> logger) : BackgroundService
 {
     // A missing key is warmed within this much, at random, so a mass expiry does not load everything at one instant.
@@ -37,6 +42,8 @@ internal sealed partial class ManagedKeys(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var redis = options.Value.Redis;
+        Log.Started(logger, replica.Id, catalog.Loaders.Count, redis.Database, redis.KeyPrefix);
         var pump = PumpObservationsAsync(stoppingToken);
         try
         {

@@ -93,6 +93,12 @@ internal sealed partial class Refresher(
             Log.RedisUnavailable(logger, key, ex);
             return new RefreshResult(key, RefreshOutcome.Failed, plannedExpiry, RetryAt(key));
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever went wrong, the key must get a next attempt: a refresh that throws would never be planned again.
+            Log.RefreshCrashed(logger, key, ex);
+            return new RefreshResult(key, RefreshOutcome.Failed, plannedExpiry, RetryAt(key));
+        }
         finally
         {
             try

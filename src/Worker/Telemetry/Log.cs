@@ -33,12 +33,9 @@ internal static partial class Log
     [LoggerMessage(2008, LogLevel.Error, "Scheduling the refresh of {Key} failed")]
     public static partial void ScheduleFailed(ILogger logger, string key, Exception exception);
 
-    [LoggerMessage(2009, LogLevel.Information, "Last {Seconds} s: {Refreshed} refreshed, {Skipped} skipped (fresh), {Busy} lease busy, {FailSafe} fail-safe, {Failed} failed; {Managed} keys managed")]
-    public static partial void Summary(ILogger logger, int seconds, long refreshed, long skipped, long busy, long failSafe, long failed, int managed);
-
     [LoggerMessage(2010, LogLevel.Information, "Replica {Replica} started: {Loaders} loaders, Redis database {Database}, key prefix {Prefix}")]
     public static partial void Started(ILogger logger, string replica, int loaders, int database, string prefix);
 
-    [LoggerMessage(2011, LogLevel.Information, "Draining {Count} refreshes in flight before shutdown")]
-    public static partial void Draining(ILogger logger, int count);
+    [LoggerMessage(2012, LogLevel.Error, "Refreshing {Key} failed unexpectedly; retrying with backoff")]
+    public static partial void RefreshCrashed(ILogger logger, string key, Exception exception);
 }
