@@ -19,6 +19,12 @@ public static class WorkerKeys
     public static string Stale(string prefix, string key) => prefix + "stale:" + SameSlot(key);
 
     /// <summary>
+    /// The heartbeat of a replica: <c>{prefix}replica:{replicaId}</c>, refreshed while the replica runs. A lease whose
+    /// holder has no heartbeat belongs to a dead replica and may be taken over before it expires.
+    /// </summary>
+    public static string Replica(string prefix, string replicaId) => prefix + "replica:" + replicaId;
+
+    /// <summary>
     /// Returns text that hashes to the same cluster slot as <paramref name="key"/> and names it uniquely: the key itself
     /// when it carries a hash tag, else the key wrapped as one (<c>{product:1}</c>). A tag-less key holding a <c>}</c>
     /// cannot be wrapped (its own brace would end the tag early), so it gets a short tag of its slot in front instead:

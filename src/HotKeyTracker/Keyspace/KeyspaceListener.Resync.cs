@@ -16,6 +16,11 @@ public sealed partial class KeyspaceListener
         {
             try
             {
+                if (reason != "start")
+                {
+                    await ResubscribeAsync().ConfigureAwait(false);
+                }
+
                 await EnableNotificationsAsync().ConfigureAwait(false);
                 var found = await ScanAsync(cancellationToken).ConfigureAwait(false);
                 Log.Resynced(_logger, reason, found);

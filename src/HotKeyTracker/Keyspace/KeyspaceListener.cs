@@ -90,6 +90,20 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
         }
     }
 
+    // After a server restart the client does not always restore these pattern subscriptions (seen with
+    // StackExchange.Redis 3.4: the subscription connection came back with no PSUBSCRIBE on it). Every resync therefore
+    // subscribes afresh before it scans, and the scan covers whatever was written in between.
+    private async Task ResubscribeAsync()
+    {
+        var subscriber = _redis.GetSubscriber();
+        foreach (var prefix in DistinctPrefixes(_options.Patterns))
+        {
+            await subscriber.UnsubscribeAsync(RedisChannel.KeySpacePrefix(prefix, _options.Database), OnNotification).ConfigureAwait(false);
+        }
+
+        await SubscribeAsync().ConfigureAwait(false);
+    }
+
     private void OnNotification(RedisChannel channel, RedisValue message)
     {
         if (!KeyNotification.TryParse(in channel, in message, out var notification))

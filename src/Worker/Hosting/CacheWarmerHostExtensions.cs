@@ -64,6 +64,8 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<KeyLoader>();
         services.TryAddSingleton<Refresher>();
         services.TryAddSingleton<RefreshScheduler>();
+        services.TryAddSingleton<ReplicaHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplicaHeartbeat>());
         services.TryAddSingleton<ManagedKeys>();
         services.AddHostedService(sp => sp.GetRequiredService<ManagedKeys>());
         AddScheduler(builder);
@@ -92,6 +94,9 @@ public static class CacheWarmerHostExtensions
         configuration.AbortOnConnectFail = false;
         // CONFIG (to turn on keyspace notifications) and SCAN across servers are admin commands.
         configuration.AllowAdmin = true;
+        // Back within a second or so after a blip, at most 5 s apart after a long outage: notifications sent while the
+        // subscription is down are lost, and the resync that follows the reconnect is what finds those keys.
+        configuration.ReconnectRetryPolicy ??= new ExponentialRetry(250, 5000);
         configuration.ClientName ??= "cachewarmer-" + replica.Id;
         return ConnectionMultiplexer.Connect(configuration);
     }

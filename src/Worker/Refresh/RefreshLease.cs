@@ -25,13 +25,25 @@ internal sealed class RefreshLease
     /// <summary>True while this attempt may hold the lease (until release, the fenced write or the fail-safe).</summary>
     public bool MayHold { get; private set; }
 
-    /// <summary>Tries to take the lease; returns whether it was won and the data key's PTTL (or the lease's when lost).</summary>
-    public async Task<(bool Won, long Pttl)> TryAcquireAsync(TimeSpan leaseTtl)
+    /// <summary>
+    /// Tries to take the lease. Returns whether it was won, the data key's PTTL when won (else the lease's), and the
+    /// holder's value (<c>replicaId:token</c>) when another attempt has it.
+    /// </summary>
+    public async Task<(bool Won, long Pttl, string? Holder)> TryAcquireAsync(TimeSpan leaseTtl) =>
+        Read(await _db.ScriptEvaluateAsync(RefreshScripts.Acquire, _keys, [Token, (long)leaseTtl.TotalMilliseconds]).ConfigureAwait(false));
+
+    /// <summary>Takes the lease from <paramref name="holder"/>, a dead replica's attempt, if it still holds it.</summary>
+    public async Task<(bool Won, long Pttl, string? Holder)> TryTakeOverAsync(TimeSpan leaseTtl, string holder) =>
+        Read(await _db.ScriptEvaluateAsync(RefreshScripts.TakeOver, _keys, [Token, (long)leaseTtl.TotalMilliseconds, holder]).ConfigureAwait(false));
+
+    /// <summary>The replica named in a lease value <c>replicaId:token</c>.</summary>
+    public static string ReplicaOf(string holder) => holder[..Math.Max(holder.LastIndexOf(':'), 0)];
+
+    private (bool Won, long Pttl, string? Holder) Read(RedisResult result)
     {
-        var result = (RedisResult[])(await _db.ScriptEvaluateAsync(
-            RefreshScripts.Acquire, _keys, [Token, (long)leaseTtl.TotalMilliseconds]).ConfigureAwait(false))!;
-        MayHold = (long)result[0] == 1;
-        return (MayHold, (long)result[1]);
+        var parts = (RedisResult[])result!;
+        MayHold = (long)parts[0] == 1;
+        return (MayHold, (long)parts[1], MayHold ? null : (string?)parts[2]);
     }
 
     public async Task<bool> ExtendAsync(TimeSpan leaseTtl) =>

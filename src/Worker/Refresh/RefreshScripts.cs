@@ -8,13 +8,25 @@ internal static class RefreshScripts
 {
     /// <summary>
     /// Takes the lease if it is free and, in the same round trip, reads the data key's PTTL (the re-check). Returns
-    /// {1, data PTTL} when won, {0, lease PTTL} when another holder has it. ARGV: token, lease ms.
+    /// {1, data PTTL} when won, {0, lease PTTL, holder} when another holder has it. ARGV: token, lease ms.
     /// </summary>
     public const string Acquire = """
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
           return {1, redis.call('PTTL', KEYS[2])}
         end
-        return {0, redis.call('PTTL', KEYS[1])}
+        return {0, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1])}
+        """;
+
+    /// <summary>
+    /// Takes over a dead replica's lease: only if it still holds exactly the value seen, so two survivors cannot
+    /// both take it. Same returns as <see cref="Acquire"/>. ARGV: token, lease ms, the dead holder's value.
+    /// </summary>
+    public const string TakeOver = """
+        if redis.call('GET', KEYS[1]) == ARGV[3] then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return {1, redis.call('PTTL', KEYS[2])}
+        end
+        return {0, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1])}
         """;
 
     /// <summary>Deletes the lease only if it is still ours. ARGV: token.</summary>

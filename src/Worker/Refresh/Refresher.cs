@@ -19,12 +19,16 @@ internal sealed partial class Refresher(
     LoaderCatalog catalog,
     KeyLoader loader,
     ReplicaIdentity replica,
+    ReplicaHeartbeat heartbeat,
     CacheWarmerMetrics metrics,
     TimeProvider time,
     ILogger<Refresher> logger)
 {
     // A key whose expiry moved later than planned by more than this was refreshed by someone else.
     internal static readonly TimeSpan FreshTolerance = TimeSpan.FromMilliseconds(500);
+
+    // A busy lease is looked at again this soon at most, so a dead holder is noticed about one heartbeat TTL after death.
+    private static readonly TimeSpan BusyRecheck = TimeSpan.FromSeconds(1);
 
     private readonly RedisOptions _redis = options.Value.Redis;
     private readonly RefreshOptions _refresh = options.Value.Refresh;
@@ -116,13 +120,22 @@ internal sealed partial class Refresher(
     private async Task<RefreshResult> UnderLeaseAsync(LoaderMatch match, RefreshLease lease, DateTimeOffset? plannedExpiry)
     {
         var key = match.Key;
-        var (won, pttl) = await lease.TryAcquireAsync(_refresh.LeaseTtl).ConfigureAwait(false);
+        var (won, pttl, holder) = await lease.TryAcquireAsync(_refresh.LeaseTtl).ConfigureAwait(false);
+        if (!won && holder is not null && await IsDeadAsync(holder).ConfigureAwait(false))
+        {
+            (won, pttl, _) = await lease.TryTakeOverAsync(_refresh.LeaseTtl, holder).ConfigureAwait(false);
+            if (won)
+            {
+                Log.LeaseTakenOver(logger, key, RefreshLease.ReplicaOf(holder));
+            }
+        }
+
         var now = time.GetUtcNow();
         if (!won)
         {
             metrics.LeaseContended();
-            // Look again when the holder's lease runs out; its write usually re-plans this key sooner.
-            var wait = TimeSpan.FromMilliseconds(Math.Clamp(pttl, 50, (long)_refresh.LeaseTtl.TotalMilliseconds));
+            // Look again soon; the holder's write usually re-plans this key before that.
+            var wait = TimeSpan.FromMilliseconds(Math.Clamp(pttl, 50, (long)Math.Min(_refresh.LeaseTtl.TotalMilliseconds, BusyRecheck.TotalMilliseconds)));
             return new RefreshResult(key, RefreshOutcome.LeaseBusy, plannedExpiry, now + wait + Jitter(TimeSpan.FromMilliseconds(100)));
         }
 
@@ -188,6 +201,12 @@ internal sealed partial class Refresher(
 
         Log.LoadFailed(logger, key, match.Loader.Name, error ?? "", (long)(retryAt - now).TotalMilliseconds);
         return new RefreshResult(key, RefreshOutcome.Failed, null, retryAt);
+    }
+
+    private async Task<bool> IsDeadAsync(string holder)
+    {
+        var holderReplica = RefreshLease.ReplicaOf(holder);
+        return holderReplica.Length > 0 && holderReplica != replica.Id && !await heartbeat.IsAliveAsync(holderReplica).ConfigureAwait(false);
     }
 
     private DateTimeOffset RetryAt(string key)

@@ -38,4 +38,10 @@ internal static partial class Log
 
     [LoggerMessage(2012, LogLevel.Error, "Refreshing {Key} failed unexpectedly; retrying with backoff")]
     public static partial void RefreshCrashed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(2013, LogLevel.Warning, "Could not renew this replica's heartbeat; other replicas may take over its leases")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(2014, LogLevel.Warning, "Took over the lease of {Key} from replica {Replica}, whose heartbeat stopped (it died mid-refresh)")]
+    public static partial void LeaseTakenOver(ILogger logger, string key, string replica);
 }
