@@ -22,7 +22,7 @@ public sealed class FencedWriteTests(RedisFixture redis)
         // The first holder stalls (a GC pause, a partition) until its lease runs out; the next one takes over.
         await Eventually.UntilAsync(async () => !await db.KeyExistsAsync(WorkerKeys.Lease(prefix, key)), TimeSpan.FromSeconds(5), "the stalled lease should expire");
         var next = new RefreshLease(db, prefix, "replica-b", key);
-        var (won, pttl) = await next.TryAcquireAsync(TimeSpan.FromSeconds(3));
+        var (won, pttl, _) = await next.TryAcquireAsync(TimeSpan.FromSeconds(3));
         Assert.True(won);
         Assert.InRange(pttl, 1, 30_000);
         Assert.True(await next.WriteAsync("v3 (newer)"u8.ToArray(), TimeSpan.FromSeconds(30)) > 0);
@@ -52,9 +52,38 @@ public sealed class FencedWriteTests(RedisFixture redis)
 
         Assert.Equal(second.Token, (string?)await db.StringGetAsync(WorkerKeys.Lease(prefix, key)));
         var third = new RefreshLease(db, prefix, "replica-c", key);
-        var (won, leasePttl) = await third.TryAcquireAsync(TimeSpan.FromSeconds(10));
+        var (won, leasePttl, holder) = await third.TryAcquireAsync(TimeSpan.FromSeconds(10));
         Assert.False(won);
         Assert.InRange(leasePttl, 1, 10_000);
+        Assert.Equal(second.Token, holder);
+    }
+
+    [Fact]
+    public async Task Only_one_survivor_takes_over_a_dead_replicas_lease_and_the_dead_holder_can_no_longer_write()
+    {
+        var prefix = redis.Prefix();
+        var key = prefix + "product:3";
+        var db = redis.Connection.GetDatabase();
+        await db.StringSetAsync(key, "v1", TimeSpan.FromSeconds(30));
+        var dead = new RefreshLease(db, prefix, "replica-dead", key);
+        Assert.True((await dead.TryAcquireAsync(TimeSpan.FromSeconds(30))).Won);
+
+        var b = new RefreshLease(db, prefix, "replica-b", key);
+        var c = new RefreshLease(db, prefix, "replica-c", key);
+        var (_, _, seenByB) = await b.TryAcquireAsync(TimeSpan.FromSeconds(30));
+        var (_, _, seenByC) = await c.TryAcquireAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("replica-dead", RefreshLease.ReplicaOf(seenByB!));
+
+        var takenByB = await b.TryTakeOverAsync(TimeSpan.FromSeconds(30), seenByB!);
+        var takenByC = await c.TryTakeOverAsync(TimeSpan.FromSeconds(30), seenByC!);
+
+        Assert.True(takenByB.Won);
+        Assert.InRange(takenByB.Pttl, 1, 30_000);
+        Assert.False(takenByC.Won);
+        Assert.Equal(b.Token, takenByC.Holder);
+        Assert.Equal(-3, await dead.WriteAsync("stale"u8.ToArray(), TimeSpan.FromSeconds(30)));
+        Assert.True(await b.WriteAsync("v2"u8.ToArray(), TimeSpan.FromSeconds(30)) > 0);
+        Assert.Equal("v2", (string?)await db.StringGetAsync(key));
     }
 
     [Fact]

@@ -42,7 +42,12 @@ public sealed class RedisRestartTests(PostgresFixture postgres)
         var flags = (await connection.GetServers()[0].ConfigGetAsync("notify-keyspace-events")).First().Value;
         Assert.Contains('K', flags);
 
-        // Notifications work again: a key the app writes now is picked up and refreshed before it expires.
+        // The worker subscribes again (its pattern subscription is back on the new server), and notifications work:
+        // a key the app writes now is picked up and refreshed before it expires.
+        await Eventually.UntilAsync(
+            async () => (long)await connection.GetServers()[0].ExecuteAsync("PUBSUB", "NUMPAT") > 0,
+            TimeSpan.FromSeconds(15),
+            "the worker should subscribe to keyspace notifications again");
         await db.StringSetAsync(config.Key(1), "written by the app after the restart", TimeSpan.FromSeconds(5));
         await Eventually.UntilAsync(
             async () => ((string?)await db.StringGetAsync(config.Key(1)))?.StartsWith("{\"id\":1,", StringComparison.Ordinal) == true,
