@@ -105,12 +105,6 @@ internal sealed partial class ManagedKeys(
         }
 
         var managed = _keys.TryGetValue(observation.Key, out var state);
-        if (managed && observation.Cause is KeyObservationCause.Expired or KeyObservationCause.Evicted)
-        {
-            metrics.HotKeyExpired(match.Loader.Name);
-            Log.ManagedKeyLost(logger, observation.Key, match.Loader.Name, observation.Cause == KeyObservationCause.Expired ? "expired" : "was evicted");
-        }
-
         if (observation.ExpiresAt is { } expiresAt)
         {
             await PlanAsync(observation.Key, match.Loader, expiresAt, cancellationToken).ConfigureAwait(false);
@@ -122,8 +116,10 @@ internal sealed partial class ManagedKeys(
         }
         else if (managed && state!.FireAt > time.GetUtcNow() + WarmSpread)
         {
-            // A managed key is gone (expired, evicted, deleted, or Redis came back empty): warm it now.
-            await ScheduleAsync(observation.Key, match.Loader, null, time.GetUtcNow() + Spread(), cancellationToken).ConfigureAwait(false);
+            // A managed key is gone (expired, evicted, deleted, or Redis came back empty): warm it now. Whoever warms it
+            // counts the miss when Redis expired or evicted it.
+            var missed = observation.Cause is KeyObservationCause.Expired or KeyObservationCause.Evicted;
+            await ScheduleAsync(observation.Key, match.Loader, null, time.GetUtcNow() + Spread(), cancellationToken, missed).ConfigureAwait(false);
         }
     }
 
@@ -161,10 +157,10 @@ internal sealed partial class ManagedKeys(
         return ScheduleAsync(key, loader, expiresAt, fireAt, cancellationToken);
     }
 
-    private async ValueTask ScheduleAsync(string key, Loader loader, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken)
+    private async ValueTask ScheduleAsync(string key, Loader loader, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false)
     {
         _keys[key] = new ManagedKey(loader, expiry, fireAt);
-        await scheduler.ScheduleAsync(key, fireAt, expiry, cancellationToken).ConfigureAwait(false);
+        await scheduler.ScheduleAsync(key, fireAt, expiry, missed, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask ForgetAsync(string key, CancellationToken cancellationToken)

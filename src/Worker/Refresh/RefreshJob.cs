@@ -15,7 +15,8 @@ internal sealed class RefreshJob(Refresher refresher, ManagedKeys managedKeys) :
         DateTimeOffset? plannedExpiry = data.TryGetLong(RefreshScheduler.ExpiryData, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : null;
-        var result = await refresher.RefreshAsync(key, plannedExpiry).ConfigureAwait(false);
+        var missed = data.TryGetBoolean(RefreshScheduler.MissedData, out var flag) && flag;
+        var result = await refresher.RefreshAsync(key, plannedExpiry, missed).ConfigureAwait(false);
         managedKeys.OnRefreshed(result);
     }
 }

@@ -9,18 +9,34 @@ namespace CacheWarmer.Worker.Refresh;
 /// now. The random lead spreads refreshes of keys written together, and across replicas it makes one replica fire
 /// first so the others find the key already fresh.
 /// </summary>
+/// <remarks>
+/// Two bounds keep the rule sound at the edges. The spread uses at least <see cref="MinSpread"/> as delta: with
+/// millisecond loads, replicas would otherwise all fire within milliseconds and race for the lease. And the random
+/// lead never takes more than half of the time left before the buffer, so an inflated delta (the slow first loads of a
+/// cold process) cannot make a refresh fire right after the previous one.
+/// </remarks>
 internal sealed class RefreshPlanner(IOptions<CacheWarmerOptions> options, TimeProvider time)
 {
+    /// <summary>The least spread scale, whatever the measured load time.</summary>
+    public static readonly TimeSpan MinSpread = TimeSpan.FromMilliseconds(250);
+
     private readonly RefreshOptions _refresh = options.Value.Refresh;
 
     public DateTimeOffset FireAt(DateTimeOffset expiresAt, TimeSpan loadTime) =>
         FireAt(expiresAt, loadTime, time.GetUtcNow(), _refresh.Buffer, _refresh.Beta, 1.0 - Random.Shared.NextDouble());
 
-    /// <summary>The XFetch fire time for a given draw <paramref name="u"/> in (0, 1].</summary>
+    /// <summary>The fire time for a given draw <paramref name="u"/> in (0, 1].</summary>
     public static DateTimeOffset FireAt(DateTimeOffset expiresAt, TimeSpan loadTime, DateTimeOffset now, TimeSpan buffer, double beta, double u)
     {
-        var lead = buffer + (loadTime * (beta * -Math.Log(u)));
-        var fireAt = expiresAt - lead;
+        var spread = loadTime < MinSpread ? MinSpread : loadTime;
+        var early = spread * (beta * -Math.Log(u));
+        var room = expiresAt - buffer - now;
+        if (room > TimeSpan.Zero && early > room / 2)
+        {
+            early = room / 2;
+        }
+
+        var fireAt = expiresAt - buffer - early;
         return fireAt < now ? now : fireAt;
     }
 }

@@ -11,10 +11,16 @@ internal sealed class RefreshScheduler(ISchedulerFactory schedulers, TimeProvide
     public const string TriggerGroup = "refresh";
     public const string KeyData = "key";
     public const string ExpiryData = "expiry";
+    public const string MissedData = "missed";
 
     private IScheduler? _scheduler;
 
-    public async ValueTask ScheduleAsync(string key, DateTimeOffset fireAt, DateTimeOffset? plannedExpiry, CancellationToken cancellationToken)
+    /// <param name="key">The key.</param>
+    /// <param name="fireAt">When to refresh it.</param>
+    /// <param name="plannedExpiry">The expiry the refresh is planned against; null to warm a missing key.</param>
+    /// <param name="missed">True when the key is being warmed because Redis expired or evicted it under readers.</param>
+    /// <param name="cancellationToken">Cancels scheduling.</param>
+    public async ValueTask ScheduleAsync(string key, DateTimeOffset fireAt, DateTimeOffset? plannedExpiry, bool missed, CancellationToken cancellationToken)
     {
         var scheduler = _scheduler ??= await schedulers.GetScheduler(cancellationToken).ConfigureAwait(false);
         var builder = TriggerBuilder.Create(time)
@@ -25,6 +31,11 @@ internal sealed class RefreshScheduler(ISchedulerFactory schedulers, TimeProvide
         if (plannedExpiry is { } expiry)
         {
             builder = builder.UsingJobData(ExpiryData, expiry.ToUnixTimeMilliseconds());
+        }
+
+        if (missed)
+        {
+            builder = builder.UsingJobData(MissedData, true);
         }
 
         await scheduler.ScheduleTrigger(builder.Build(), TriggerConflict.Replace, cancellationToken).ConfigureAwait(false);

@@ -37,9 +37,10 @@ internal sealed partial class Refresher(
 
     /// <summary>
     /// Refreshes <paramref name="key"/>, planned against its expiry <paramref name="plannedExpiry"/> (null when the key
-    /// is known to be missing and must be warmed). A call for a key already in flight here joins that attempt.
+    /// is known to be missing and must be warmed). <paramref name="missed"/> says Redis expired or evicted the key under
+    /// readers. A call for a key already in flight here joins that attempt.
     /// </summary>
-    public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry)
+    public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false)
     {
         var mine = new TaskCompletionSource<RefreshResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var running = _inFlight.GetOrAdd(key, mine.Task);
@@ -48,17 +49,17 @@ internal sealed partial class Refresher(
             return running;
         }
 
-        return RunSingleAsync(key, plannedExpiry, mine);
+        return RunSingleAsync(key, plannedExpiry, missed, mine);
     }
 
     /// <summary>Refreshes in flight in this process, for draining at shutdown.</summary>
     public ICollection<Task<RefreshResult>> InFlight => _inFlight.Values;
 
-    private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, TaskCompletionSource<RefreshResult> mine)
+    private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, bool missed, TaskCompletionSource<RefreshResult> mine)
     {
         try
         {
-            var result = await RunAsync(key, plannedExpiry).ConfigureAwait(false);
+            var result = await RunAsync(key, plannedExpiry, missed).ConfigureAwait(false);
             if (RefreshOutcomes.Label(result.Outcome) is { } label)
             {
                 metrics.Refresh(catalog.Match(key)?.Loader.Name ?? "", label);
@@ -78,7 +79,7 @@ internal sealed partial class Refresher(
         }
     }
 
-    private async Task<RefreshResult> RunAsync(string key, DateTimeOffset? plannedExpiry)
+    private async Task<RefreshResult> RunAsync(string key, DateTimeOffset? plannedExpiry, bool missed)
     {
         var match = catalog.Match(key);
         if (match is null)
@@ -89,7 +90,7 @@ internal sealed partial class Refresher(
         var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, replica.Id, key);
         try
         {
-            return await UnderLeaseAsync(match, lease, plannedExpiry).ConfigureAwait(false);
+            return await UnderLeaseAsync(match, lease, plannedExpiry, missed).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -117,7 +118,7 @@ internal sealed partial class Refresher(
         }
     }
 
-    private async Task<RefreshResult> UnderLeaseAsync(LoaderMatch match, RefreshLease lease, DateTimeOffset? plannedExpiry)
+    private async Task<RefreshResult> UnderLeaseAsync(LoaderMatch match, RefreshLease lease, DateTimeOffset? plannedExpiry, bool missed)
     {
         var key = match.Key;
         var (won, pttl, holder) = await lease.TryAcquireAsync(_refresh.LeaseTtl).ConfigureAwait(false);
@@ -142,6 +143,13 @@ internal sealed partial class Refresher(
         if (pttl == -1)
         {
             return new RefreshResult(key, RefreshOutcome.NotManaged, null);
+        }
+
+        // A miss is counted by the one replica holding the lease, so it counts once however many replicas saw it.
+        var missCounted = pttl == -2 && (missed || plannedExpiry is not null);
+        if (missCounted)
+        {
+            CountMiss(match);
         }
 
         DateTimeOffset? current = pttl >= 0 ? now + TimeSpan.FromMilliseconds(pttl) : null;
@@ -173,8 +181,19 @@ internal sealed partial class Refresher(
             return new RefreshResult(key, RefreshOutcome.LeaseBusy, current, time.GetUtcNow() + (_refresh.LeaseTtl / 3));
         }
 
+        if (before == -2 && !missCounted && plannedExpiry is not null)
+        {
+            // It expired while this refresh was loading.
+            CountMiss(match);
+        }
+
         var lead = TimeSpan.FromMilliseconds(Math.Max(before, 0));
-        metrics.RefreshLead(match.Loader.Name, lead);
+        if (before > 0)
+        {
+            // A warm of a missing key has no lead; it is counted as a miss instead.
+            metrics.RefreshLead(match.Loader.Name, lead);
+        }
+
         var expiresAt = time.GetUtcNow() + ttl;
         Log.Refreshed(logger, key, match.Loader.Name, (long)lead.TotalMilliseconds, (long)load.Duration.TotalMilliseconds, ttl.TotalSeconds);
         return new RefreshResult(key, RefreshOutcome.Refreshed, expiresAt);
@@ -201,6 +220,12 @@ internal sealed partial class Refresher(
 
         Log.LoadFailed(logger, key, match.Loader.Name, error ?? "", (long)(retryAt - now).TotalMilliseconds);
         return new RefreshResult(key, RefreshOutcome.Failed, null, retryAt);
+    }
+
+    private void CountMiss(LoaderMatch match)
+    {
+        metrics.HotKeyExpired(match.Loader.Name);
+        Log.ManagedKeyLost(logger, match.Key, match.Loader.Name);
     }
 
     private async Task<bool> IsDeadAsync(string holder)

@@ -27,8 +27,8 @@ internal static partial class Log
     [LoggerMessage(2006, LogLevel.Warning, "Refreshing {Key} failed: Redis is unreachable; retrying")]
     public static partial void RedisUnavailable(ILogger logger, string key, Exception exception);
 
-    [LoggerMessage(2007, LogLevel.Warning, "Managed key {Key} ({Loader}) {Event} before it was refreshed: a miss readers may have seen; warming it now")]
-    public static partial void ManagedKeyLost(ILogger logger, string key, string loader, string @event);
+    [LoggerMessage(2007, LogLevel.Warning, "Managed key {Key} ({Loader}) expired before it was refreshed: readers may have missed it; warming it now")]
+    public static partial void ManagedKeyLost(ILogger logger, string key, string loader);
 
     [LoggerMessage(2008, LogLevel.Error, "Scheduling the refresh of {Key} failed")]
     public static partial void ScheduleFailed(ILogger logger, string key, Exception exception);
