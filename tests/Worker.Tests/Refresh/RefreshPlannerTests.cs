@@ -109,6 +109,32 @@ public class RefreshPlannerTests
     }
 
     [Fact]
+    public void Slow_first_loads_cannot_make_a_key_refresh_right_after_its_previous_refresh()
+    {
+        // Just written with a 6 s TTL while delta is still inflated by cold loads (1 s), and an unlucky draw (-ln U = 27.6).
+        var expiresAt = Now + TimeSpan.FromSeconds(6);
+        var buffer = TimeSpan.FromSeconds(1.5);
+
+        var fireAt = RefreshPlanner.FireAt(expiresAt, TimeSpan.FromSeconds(1), Now, buffer, beta: 1, u: 1e-12);
+
+        // The early part takes at most half of the 4.5 s before the buffer: the value lives at least 2.25 s.
+        Assert.Equal(Now + TimeSpan.FromSeconds(2.25), fireAt);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(249)]
+    public void Millisecond_loads_still_spread_replicas_by_at_least_MinSpread(int loadMs)
+    {
+        var expiresAt = Now.AddMinutes(5);
+
+        var lead = expiresAt - RefreshPlanner.FireAt(expiresAt, TimeSpan.FromMilliseconds(loadMs), Now, Buffer, beta: 1, u: Math.Exp(-1));
+
+        Assert.Equal((Buffer + RefreshPlanner.MinSpread).TotalMilliseconds, lead.TotalMilliseconds, tolerance: 1e-6);
+    }
+
+    [Fact]
     public void Beta_scales_the_spread_of_fire_times()
     {
         var spread1 = Variance(Leads(beta: 1));
