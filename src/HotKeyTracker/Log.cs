@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Warning, "Keyspace notifications are off on {Server} (notify-keyspace-events='{Current}') and CacheWarmer:Redis:ConfigureKeyspaceEvents is false. Set notify-keyspace-events to include '{Required}' on the server, or allow the worker to set it; until then keys are found only by SCAN.")]
     public static partial void NotificationsOff(ILogger logger, string server, string current, string required);
 
+    [LoggerMessage(1006, LogLevel.Warning, "Cannot subscribe to keyspace notifications yet (Redis unreachable); trying again in {Seconds} s")]
+    public static partial void WaitingForRedis(ILogger logger, double seconds, Exception exception);
+
     [LoggerMessage(1005, LogLevel.Warning, "The server {Server} refused CONFIG SET notify-keyspace-events. Set it to include '{Required}' where the server is managed (for example its parameter group); until then keys are found only by SCAN.")]
     public static partial void NotificationsNotAllowed(ILogger logger, string server, string required, Exception exception);
 }

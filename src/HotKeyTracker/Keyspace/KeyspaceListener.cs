@@ -63,7 +63,7 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
         _redis.ConnectionRestored += OnConnectionRestored;
         try
         {
-            await SubscribeAsync().ConfigureAwait(false);
+            await SubscribeUntilConnectedAsync(stoppingToken).ConfigureAwait(false);
             _resyncRequests.Writer.TryWrite("start");
             await Task.WhenAll(
                 ProbeLoopAsync(stoppingToken),
@@ -87,6 +87,26 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
         {
             // KeySpacePrefix subscribes on every primary of a cluster, and the message is the event name.
             await subscriber.SubscribeAsync(RedisChannel.KeySpacePrefix(prefix, _options.Database), OnNotification).ConfigureAwait(false);
+        }
+    }
+
+    // Redis may be down when the worker starts (or start after it): wait for it rather than fail the host.
+    private async Task SubscribeUntilConnectedAsync(CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                await SubscribeAsync().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Log.WaitingForRedis(_logger, delay.TotalSeconds, ex);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                delay = delay * 2 > TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(5) : delay * 2;
+            }
         }
     }
 

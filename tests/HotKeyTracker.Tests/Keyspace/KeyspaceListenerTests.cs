@@ -70,13 +70,35 @@ public sealed class KeyspaceListenerTests(RedisFixture redis)
         Assert.True(listener.Listener.NotificationsActive);
     }
 
+    [Fact]
+    public async Task A_listener_started_while_Redis_is_down_subscribes_once_Redis_is_up()
+    {
+        await using var server = await RedisServer.StartAsync(TestContext.Current.CancellationToken);
+        await using var connection = await server.ConnectAsync();
+        await server.StopAsync();
+
+        await using var listener = await StartAsync("t:", connection);
+        // Down long enough for a subscribe attempt to fail and the listener to say it is waiting (not to crash).
+        await Eventually.UntilAsync(
+            () => listener.Logger.Collector.GetSnapshot().Any(r => r.Id.Name == "WaitingForRedis"),
+            TimeSpan.FromSeconds(20),
+            "the listener should report that it is waiting for Redis");
+        await server.StartAgainAsync(TestContext.Current.CancellationToken);
+        await listener.Listener.InitialResync.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        await connection.GetDatabase().StringSetAsync("t:product:1", "x", TimeSpan.FromSeconds(20));
+        var written = await ReadUntilAsync(listener, o => o.Cause == KeyObservationCause.Written);
+        Assert.Equal("t:product:1", written.Key);
+    }
+
     private async Task<RunningListener> StartAsync(string prefix, IConnectionMultiplexer? connection = null)
     {
         var options = new KeyspaceOptions();
         options.Patterns.Add(KeyPattern.Parse(prefix + "product:{id}"));
-        var listener = new KeyspaceListener(connection ?? redis.Connection, Options.Create(options), TimeProvider.System, new FakeLogger<KeyspaceListener>());
+        var logger = new FakeLogger<KeyspaceListener>();
+        var listener = new KeyspaceListener(connection ?? redis.Connection, Options.Create(options), TimeProvider.System, logger);
         await listener.StartAsync(TestContext.Current.CancellationToken);
-        return new RunningListener(listener);
+        return new RunningListener(listener, logger);
     }
 
     private static async Task<KeyObservation> ReadUntilAsync(RunningListener running, Func<KeyObservation, bool> wanted)
@@ -106,9 +128,11 @@ public sealed class KeyspaceListenerTests(RedisFixture redis)
         return seen;
     }
 
-    private sealed class RunningListener(KeyspaceListener listener) : IAsyncDisposable
+    private sealed class RunningListener(KeyspaceListener listener, FakeLogger<KeyspaceListener> logger) : IAsyncDisposable
     {
         public KeyspaceListener Listener { get; } = listener;
+
+        public FakeLogger<KeyspaceListener> Logger { get; } = logger;
 
         public async ValueTask DisposeAsync()
         {
