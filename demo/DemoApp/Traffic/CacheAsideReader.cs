@@ -1,3 +1,4 @@
+using CacheWarmer.Contracts.Sampling;
 using CacheWarmer.DemoApp.Catalog;
 using Microsoft.Data.Sqlite;
 using StackExchange.Redis;
@@ -13,7 +14,7 @@ internal sealed class CacheAsideReader(
     ProductLoader loader,
     ZipfKeyChooser chooser,
     TrafficStats stats,
-    AccessSampleSender? samples,
+    AccessSampler? samples,
     StatusPrinter printer,
     TrafficOptions options,
     TimeProvider time)
@@ -41,7 +42,7 @@ internal sealed class CacheAsideReader(
     {
         var key = TrafficOptions.Key(id);
         var wasWarm = stats.IsWarm(id);
-        samples?.Record(id);
+        samples?.Record(key);
         try
         {
             var cached = await redis.StringGetAsync(key);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CacheWarmer.Contracts.Sampling;
 using CacheWarmer.DemoApp.Catalog;
 using StackExchange.Redis;
 
@@ -37,16 +38,21 @@ internal static class TrafficCommand
 
         await using (connection)
         {
-            return await RunAsync(options, time, loader, connection.GetDatabase());
+            return await RunAsync(options, time, loader, connection);
         }
     }
 
-    private static async Task<int> RunAsync(TrafficOptions options, TimeProvider time, ProductLoader loader, IDatabase redis)
+    private static async Task<int> RunAsync(TrafficOptions options, TimeProvider time, ProductLoader loader, ConnectionMultiplexer connection)
     {
+        var redis = connection.GetDatabase();
         var printer = new StatusPrinter(options);
         var stats = new TrafficStats(options.Keys);
         var chooser = new ZipfKeyChooser(options.Keys);
-        var samples = options.SendSamples ? new AccessSampleSender(redis, options, time) : null;
+        // Tells the worker how often each key is read, as apps integrating CacheWarmer do: GETs raise no keyspace
+        // events, so without samples the worker could not tell a hot key from one written once and never read.
+        await using var samples = options.SendSamples
+            ? new AccessSampler(connection, new AccessSamplerOptions { KeyPrefix = options.KeyPrefix }, time)
+            : null;
 
         using var stop = new CancellationTokenSource(options.Duration, time);
         var stoppedEarly = false;
@@ -65,10 +71,14 @@ internal static class TrafficCommand
         var pause = TimeSpan.FromSeconds((double)options.Readers / options.ReadsPerSecond);
         var tasks = Enumerable.Range(0, options.Readers)
             .Select(_ => new CacheAsideReader(redis, loader, chooser, stats, samples, printer, options, time).RunAsync(pause, stop.Token))
-            .Append(samples?.RunAsync(stop.Token) ?? Task.CompletedTask)
             .Append(ReportAsync(stats, started, time, stop.Token))
             .ToList();
         await Task.WhenAll(tasks);
+        if (samples is not null)
+        {
+            // The last second of reads counts too, and goes out before the verdict.
+            await samples.DisposeAsync();
+        }
 
         return TrafficVerdict.Print(stats.Snapshot(time.GetElapsedTime(started)), options, stoppedEarly);
     }

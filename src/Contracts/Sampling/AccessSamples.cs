@@ -1,0 +1,68 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace CacheWarmer.Contracts.Sampling;
+
+/// <summary>
+/// The access-sample wire format, which apps in any language may produce: a stream <c>{prefix}samples</c> whose
+/// entries are written as <c>XADD {prefix}samples MAXLEN ~ 1000000 * key count [key count ...]</c>, each field a cache
+/// key and each value the estimated reads of that key (positive integer, decimal text) in about one second.
+/// </summary>
+public static class AccessSamples
+{
+    /// <summary>The default prefix of worker-owned keys, the same as <see cref="Keys.WorkerKeys.DefaultPrefix"/>.</summary>
+    public const string DefaultPrefix = Keys.WorkerKeys.DefaultPrefix;
+
+    /// <summary>The approximate length (<c>MAXLEN ~</c>) every writer trims the stream to.</summary>
+    public const int MaxLength = 1_000_000;
+
+    /// <summary>The name of the sample stream: <c>{prefix}samples</c>.</summary>
+    public static string StreamKey(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return prefix + "samples";
+    }
+
+    /// <summary>
+    /// The well-formed samples of <paramref name="entry"/>, in order. Fields with an empty key or with a count that is
+    /// not a positive decimal integer are skipped, never thrown on: the stream is written by apps the reader does not
+    /// control.
+    /// </summary>
+    public static IReadOnlyList<AccessSample> Parse(StreamEntry entry)
+    {
+        var values = entry.Values;
+        if (values is null || values.Length == 0)
+        {
+            return [];
+        }
+
+        var samples = new List<AccessSample>(values.Length);
+        foreach (var field in values)
+        {
+            if (TryParse(field, out var sample))
+            {
+                samples.Add(sample);
+            }
+        }
+
+        return samples;
+    }
+
+    private static bool TryParse(NameValueEntry field, out AccessSample sample)
+    {
+        sample = default;
+        var key = (string?)field.Name;
+        var text = (string?)field.Value;
+
+        // NumberStyles.None: digits only, so "-3", "+3", " 3" and "3.0" are all rejected rather than reinterpreted.
+        if (string.IsNullOrEmpty(key)
+            || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            || count <= 0)
+        {
+            return false;
+        }
+
+        sample = new AccessSample(key, count);
+        return true;
+    }
+}
