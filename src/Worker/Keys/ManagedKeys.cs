@@ -95,7 +95,7 @@ internal sealed partial class ManagedKeys(
     {
         if (observation.Cause != KeyObservationCause.Resync)
         {
-            metrics.KeyspaceEvent(observation.Cause.ToString().ToLowerInvariant());
+            metrics.KeyspaceEvent(EventLabel(observation.Cause));
         }
 
         var match = catalog.Match(observation.Key);
@@ -170,6 +170,15 @@ internal sealed partial class ManagedKeys(
             await scheduler.UnscheduleAsync(key, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // Constant labels: this runs for every keyspace event.
+    private static string EventLabel(KeyObservationCause cause) => cause switch
+    {
+        KeyObservationCause.Expired => "expired",
+        KeyObservationCause.Evicted => "evicted",
+        KeyObservationCause.Deleted => "deleted",
+        _ => "written",
+    };
 
     private static TimeSpan Spread() => TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * WarmSpread.Ticks));
 
