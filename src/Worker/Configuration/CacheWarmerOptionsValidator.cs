@@ -168,7 +168,7 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             }
         }
 
-        if (!IsName<CacheValueShape>(loader.Result))
+        if (!EnumSetting.TryParse<CacheValueShape>(loader.Result, out _))
         {
             failures.Add($"{section}:Result \"{loader.Result}\" is not a result shape: use Row, Rows or Scalar.");
         }
@@ -184,12 +184,6 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             failures.Add($"{section}:TtlJitter ({loader.TtlJitter}) must be between zero and the Ttl ({loader.Ttl}).");
         }
     }
-
-    // Enum.TryParse also accepts numbers and comma-separated lists ("Rows,Scalar"); a setting must name one member.
-    internal static bool IsName<TEnum>(string? text)
-        where TEnum : struct, Enum =>
-        !string.IsNullOrWhiteSpace(text) && !text.Contains(',', StringComparison.Ordinal) && !int.TryParse(text, out _) &&
-        Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && Enum.IsDefined(value);
 
     private static string Known(IEnumerable<string> names)
     {

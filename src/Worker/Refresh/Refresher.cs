@@ -52,17 +52,18 @@ internal sealed partial class Refresher(
         return RunSingleAsync(key, plannedExpiry, missed, mine);
     }
 
-    /// <summary>Refreshes in flight in this process, for draining at shutdown.</summary>
-    public ICollection<Task<RefreshResult>> InFlight => _inFlight.Values;
-
     private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, bool missed, TaskCompletionSource<RefreshResult> mine)
     {
         try
         {
-            var result = await RunAsync(key, plannedExpiry, missed).ConfigureAwait(false);
-            if (RefreshOutcomes.Label(result.Outcome) is { } label)
+            // A key no loader owns is never written (and not counted).
+            var match = catalog.Match(key);
+            var result = match is null
+                ? new RefreshResult(key, RefreshOutcome.NotManaged, null)
+                : await RunAsync(match, plannedExpiry, missed).ConfigureAwait(false);
+            if (match is not null && RefreshOutcomes.Label(result.Outcome) is { } label)
             {
-                metrics.Refresh(catalog.Match(key)?.Loader.Name ?? "", label);
+                metrics.Refresh(match.Loader.Name, label);
             }
 
             mine.SetResult(result);
@@ -79,14 +80,9 @@ internal sealed partial class Refresher(
         }
     }
 
-    private async Task<RefreshResult> RunAsync(string key, DateTimeOffset? plannedExpiry, bool missed)
+    private async Task<RefreshResult> RunAsync(LoaderMatch match, DateTimeOffset? plannedExpiry, bool missed)
     {
-        var match = catalog.Match(key);
-        if (match is null)
-        {
-            return new RefreshResult(key, RefreshOutcome.NotManaged, null);
-        }
-
+        var key = match.Key;
         var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, replica.Id, key);
         try
         {

@@ -39,8 +39,6 @@ internal sealed class SourceConnections : IAsyncDisposable
         }
     }
 
-    public IEnumerable<string> Names => _sources.Keys;
-
     public async ValueTask DisposeAsync()
     {
         foreach (var source in _sources.Values)

@@ -15,8 +15,6 @@ internal static class SourceProviders
 
     public static bool TryParse([NotNullWhen(true)] string? text, out SourceProvider provider)
     {
-        provider = default;
-        return Configuration.CacheWarmerOptionsValidator.IsName<SourceProvider>(text) &&
-               Enum.TryParse(text, ignoreCase: true, out provider);
+        return Configuration.EnumSetting.TryParse(text, out provider);
     }
 }
