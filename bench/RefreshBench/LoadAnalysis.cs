@@ -1,4 +1,5 @@
 using System.Globalization;
+using CacheWarmer.TestUtils;
 
 namespace CacheWarmer.RefreshBench;
 
@@ -26,7 +27,7 @@ internal sealed record LoadAnalysis(
     /// <param name="loads">Loads per product id, in order.</param>
     /// <param name="start">When the app wrote the keys (UTC); load times are shown relative to it.</param>
     /// <param name="elapsed">How long the workers ran after that.</param>
-    public static LoadAnalysis From(IReadOnlyDictionary<int, List<Load>> loads, DateTime start, TimeSpan elapsed, BenchOptions options)
+    public static LoadAnalysis From(IReadOnlyDictionary<int, List<CatalogLoad>> loads, DateTime start, TimeSpan elapsed, BenchOptions options)
     {
         var total = loads.Values.Sum(l => (long)l.Count);
         var closePairs = 0;
@@ -82,6 +83,6 @@ internal sealed record LoadAnalysis(
             perSecond.Second);
     }
 
-    private static string Describe(Load load, DateTime start) =>
+    private static string Describe(CatalogLoad load, DateTime start) =>
         string.Create(CultureInfo.InvariantCulture, $"{(load.At.ToUniversalTime() - start).TotalSeconds:0.000} s by {load.Replica}");
 }

@@ -58,7 +58,7 @@ internal static class Scenario
 
     private static async Task<BenchReport> MeasureAsync(BenchOptions options, RedisServer redis, PostgresServer postgres, string loadBefore, CancellationToken cancellationToken)
     {
-        var catalog = await BenchCatalog.CreateAsync(await postgres.CreateDatabaseAsync("refresh_bench", cancellationToken), options.Keys, cancellationToken);
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("refresh_bench", cancellationToken), options.Keys, cancellationToken);
         await using var admin = await redis.ConnectAsync();
         foreach (var server in admin.GetServers())
         {
@@ -98,7 +98,7 @@ internal static class Scenario
             await Task.WhenAll(replicas.Select(r => r.StopAsync()));
             var measured = window.Elapsed;
 
-            var loads = await catalog.LoadsAsync();
+            var loads = await catalog.LoadsByReplicaAsync();
             var info = await admin.GetServers()[0].InfoAsync("server");
             var expired = observer.Expired;
             return new BenchReport
@@ -150,7 +150,7 @@ internal static class Scenario
         await Task.WhenAll(writes);
     }
 
-    private static async Task PrintProgressAsync(TimeSpan at, BenchCatalog catalog, RefreshMetrics metrics, CacheObserver observer)
+    private static async Task PrintProgressAsync(TimeSpan at, PostgresCatalog catalog, RefreshMetrics metrics, CacheObserver observer)
     {
         var outcomes = string.Join("  ", metrics.Outcomes.Select(o => $"{o.Key} {o.Value}"));
         Console.WriteLine(

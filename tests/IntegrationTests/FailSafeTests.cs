@@ -11,7 +11,7 @@ public sealed class FailSafeTests(RedisFixture redis, PostgresFixture postgres)
     [Fact]
     public async Task Old_value_stays_readable_while_the_source_is_down_and_refreshes_resume_when_it_is_back()
     {
-        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("fail_safe"), 1);
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("fail_safe"), 1, TestContext.Current.CancellationToken);
         var config = new WorkerConfig(redis.Configuration, redis.Prefix())
             .WithPostgres(catalog.ConnectionString)
             .With("CacheWarmer:Refresh:FailSafe:Extension", "00:00:02")
@@ -58,7 +58,7 @@ public sealed class FailSafeTests(RedisFixture redis, PostgresFixture postgres)
     [Fact]
     public async Task Old_value_is_not_kept_past_MaxStale()
     {
-        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("max_stale"), 1);
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("max_stale"), 1, TestContext.Current.CancellationToken);
         var config = new WorkerConfig(redis.Configuration, redis.Prefix())
             .WithPostgres(catalog.ConnectionString)
             .With("CacheWarmer:Refresh:FailSafe:Extension", "00:00:02")

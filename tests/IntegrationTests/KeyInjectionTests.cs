@@ -30,7 +30,7 @@ public sealed class KeyInjectionTests(RedisFixture redis, PostgresFixture postgr
     [Fact]
     public async Task Sql_in_a_key_is_a_parameter_on_Postgres_and_nothing_is_written()
     {
-        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("injection"), 2);
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("injection"), 2, TestContext.Current.CancellationToken);
         var config = new WorkerConfig(redis.Configuration, redis.Prefix())
             .WithPostgres(catalog.ConnectionString, "SELECT id, name, price FROM products WHERE id::text = @id");
         await AssertHostileKeysAreNeverWrittenAsync(config);

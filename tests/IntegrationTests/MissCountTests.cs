@@ -12,7 +12,7 @@ public sealed class MissCountTests(RedisFixture redis, PostgresFixture postgres)
     public async Task A_key_that_expires_under_three_replicas_is_counted_as_one_miss()
     {
         var database = await postgres.CreateDatabaseAsync("miss_count");
-        var catalog = await PostgresCatalog.CreateAsync(database, 1);
+        var catalog = await PostgresCatalog.CreateAsync(database, 1, TestContext.Current.CancellationToken);
         // Loads take 1 s, and the app writes the key with 0.7 s to live: it expires while the refresh is loading.
         var config = new WorkerConfig(redis.Configuration, redis.Prefix())
             .WithPostgres(database, "SELECT id, name, price FROM load_product(@id, 1.0)");

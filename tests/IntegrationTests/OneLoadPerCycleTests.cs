@@ -12,7 +12,7 @@ public sealed class OneLoadPerCycleTests(RedisFixture redis, PostgresFixture pos
     [Fact]
     public async Task Three_replicas_load_each_key_at_most_once_per_cycle_and_refresh_every_key()
     {
-        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("one_load_per_cycle"), Keys);
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("one_load_per_cycle"), Keys, TestContext.Current.CancellationToken);
         var config = new WorkerConfig(redis.Configuration, redis.Prefix()).WithPostgres(catalog.ConnectionString);
         var db = redis.Connection.GetDatabase();
         await using var watch = await ExpiryWatch.StartAsync(redis.Configuration, config.Prefix + "product:");
@@ -56,7 +56,7 @@ public sealed class OneLoadPerCycleTests(RedisFixture redis, PostgresFixture pos
     [Fact]
     public async Task Managed_keys_never_expire_while_the_source_is_healthy()
     {
-        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("no_expiry"), Keys);
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("no_expiry"), Keys, TestContext.Current.CancellationToken);
         var config = new WorkerConfig(redis.Configuration, redis.Prefix()).WithPostgres(catalog.ConnectionString);
         var db = redis.Connection.GetDatabase();
         await using var watch = await ExpiryWatch.StartAsync(redis.Configuration, config.Prefix + "product:");

@@ -14,7 +14,7 @@ public sealed class RedisRestartTests(PostgresFixture postgres)
         // A server of its own: restarting the shared one would disturb the other tests.
         await using var server = await RedisServer.StartAsync(TestContext.Current.CancellationToken);
         await using var connection = await server.ConnectAsync();
-        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("redis_restart"), Keys);
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("redis_restart"), Keys, TestContext.Current.CancellationToken);
         var config = new WorkerConfig(server.Configuration, RedisFixture.UniquePrefix("restart"))
             .WithPostgres(catalog.ConnectionString)
             .With("CacheWarmer:Loaders:product:Ttl", "00:00:30");

@@ -17,7 +17,7 @@ public sealed class ReplicaKillTests(RedisFixture redis, PostgresFixture postgre
     public async Task Killing_a_replica_mid_load_hands_its_keys_to_another_within_LeaseTtl_and_none_expires()
     {
         var database = await postgres.CreateDatabaseAsync("replica_kill");
-        var catalog = await PostgresCatalog.CreateAsync(database, Keys);
+        var catalog = await PostgresCatalog.CreateAsync(database, Keys, TestContext.Current.CancellationToken);
         var prefix = redis.Prefix();
         var leaseTtl = TimeSpan.FromSeconds(10);
         WorkerConfig Config(int host) => new WorkerConfig(redis.Configuration, prefix)

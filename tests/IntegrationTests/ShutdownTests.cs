@@ -10,7 +10,7 @@ public sealed class ShutdownTests(RedisFixture redis, PostgresFixture postgres)
     public async Task Stopping_mid_load_lets_the_load_land_and_leaves_no_lease_behind()
     {
         var database = await postgres.CreateDatabaseAsync("shutdown_drain");
-        var catalog = await PostgresCatalog.CreateAsync(database, 3);
+        var catalog = await PostgresCatalog.CreateAsync(database, 3, TestContext.Current.CancellationToken);
         var config = new WorkerConfig(redis.Configuration, redis.Prefix())
             .WithPostgres($"{database};Application Name=draining", "SELECT id, name, price FROM load_product(@id, 1.0)");
         var db = redis.Connection.GetDatabase();
