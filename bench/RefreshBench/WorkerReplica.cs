@@ -34,6 +34,8 @@ internal sealed class WorkerReplica : IAsyncDisposable
             ["CacheWarmer:Loaders:product:Result"] = "Row",
             ["CacheWarmer:Loaders:product:Ttl"] = options.Ttl.ToString("c", CultureInfo.InvariantCulture),
             ["CacheWarmer:Loaders:product:TtlJitter"] = options.TtlJitter.ToString("c", CultureInfo.InvariantCulture),
+            // Every key the app writes is treated as hot: this bench measures the refresh engine, not hot-key scoring.
+            ["CacheWarmer:HotKeys:MinRatePerMinute"] = "0",
             ["CacheWarmer:Refresh:Buffer"] = options.Buffer.ToString("c", CultureInfo.InvariantCulture),
             ["CacheWarmer:Refresh:LeaseTtl"] = options.LeaseTtl.ToString("c", CultureInfo.InvariantCulture),
             ["Serilog:Using:0"] = "Serilog.Sinks.Console",

@@ -1,4 +1,6 @@
+using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Keyspace;
+using CacheWarmer.HotKeyTracker.Sampling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -8,8 +10,10 @@ namespace CacheWarmer.HotKeyTracker;
 public static class HotKeyTrackerServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the keyspace listener as a hosted service and as <see cref="IKeyObservationSource"/>. The caller registers
-    /// an <see cref="StackExchange.Redis.IConnectionMultiplexer"/> with admin commands allowed (for CONFIG and SCAN).
+    /// Adds the hot-key tracker: the keyspace listener (also as <see cref="IKeyObservationSource"/>), the
+    /// <see cref="HotKeyModel"/> and the reader of the access-sample stream, both services hosted. The caller registers
+    /// an <see cref="StackExchange.Redis.IConnectionMultiplexer"/> with admin commands allowed (for CONFIG and SCAN),
+    /// and configures <see cref="HotKeyOptions"/> if the defaults do not fit.
     /// </summary>
     public static IServiceCollection AddHotKeyTracker(this IServiceCollection services, Action<KeyspaceOptions>? configure = null)
     {
@@ -19,7 +23,11 @@ public static class HotKeyTrackerServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        services.AddOptions<HotKeyOptions>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<HotKeyModel>();
+        services.TryAddSingleton<SampleStreamReader>();
+        services.AddHostedService(sp => sp.GetRequiredService<SampleStreamReader>());
         services.TryAddSingleton<KeyspaceListener>();
         services.TryAddSingleton<IKeyObservationSource>(sp => sp.GetRequiredService<KeyspaceListener>());
         services.AddHostedService(sp => sp.GetRequiredService<KeyspaceListener>());

@@ -25,4 +25,13 @@ internal static partial class Log
 
     [LoggerMessage(1005, LogLevel.Warning, "The server {Server} refused CONFIG SET notify-keyspace-events. Set it to include '{Required}' where the server is managed (for example its parameter group); until then keys are found only by SCAN.")]
     public static partial void NotificationsNotAllowed(ILogger logger, string server, string required, Exception exception);
+
+    [LoggerMessage(1010, LogLevel.Information, "Reading access samples from stream {Stream}, starting {Minutes} minutes back")]
+    public static partial void ReadingSamples(ILogger logger, string stream, double minutes);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Cannot read access samples from stream {Stream} (Redis unreachable); the reader resumes where it stopped once Redis is back")]
+    public static partial void SampleReadFailed(ILogger logger, string stream, Exception exception);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Skipped {Count} malformed access-sample fields in stream {Stream}: each field must be a cache key and a positive decimal count, as in XADD {Stream} MAXLEN ~ 1000000 * product:42 17. Fix the app that writes them.")]
+    public static partial void SamplesRejected(ILogger logger, long count, string stream);
 }

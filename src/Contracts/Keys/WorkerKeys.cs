@@ -19,6 +19,16 @@ public static class WorkerKeys
     public static string Stale(string prefix, string key) => prefix + "stale:" + SameSlot(key);
 
     /// <summary>
+    /// The own-write marker of <paramref name="key"/>: <c>{prefix}wrote:{key}</c>, set for
+    /// <see cref="WroteMarkerLifetime"/> by the same script that writes a refreshed value, so every replica can tell
+    /// the worker's writes from an app's when it scores hotness.
+    /// </summary>
+    public static string Wrote(string prefix, string key) => prefix + "wrote:" + SameSlot(key);
+
+    /// <summary>How long an own-write marker lives: long enough for every replica to read it after the write's event.</summary>
+    public static readonly TimeSpan WroteMarkerLifetime = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// The heartbeat of a replica: <c>{prefix}replica:{replicaId}</c>, refreshed while the replica runs. A lease whose
     /// holder has no heartbeat belongs to a dead replica and may be taken over before it expires.
     /// </summary>

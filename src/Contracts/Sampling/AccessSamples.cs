@@ -28,8 +28,15 @@ public static class AccessSamples
     /// not a positive decimal integer are skipped, never thrown on: the stream is written by apps the reader does not
     /// control.
     /// </summary>
-    public static IReadOnlyList<AccessSample> Parse(StreamEntry entry)
+    public static IReadOnlyList<AccessSample> Parse(StreamEntry entry) => Parse(entry, out _);
+
+    /// <summary>
+    /// The well-formed samples of <paramref name="entry"/>, in order, and how many fields were
+    /// <paramref name="rejected"/> (an empty key, or a count that is not a positive decimal integer).
+    /// </summary>
+    public static IReadOnlyList<AccessSample> Parse(StreamEntry entry, out int rejected)
     {
+        rejected = 0;
         var values = entry.Values;
         if (values is null || values.Length == 0)
         {
@@ -43,9 +50,27 @@ public static class AccessSamples
             {
                 samples.Add(sample);
             }
+            else
+            {
+                rejected++;
+            }
         }
 
         return samples;
+    }
+
+    /// <summary>
+    /// When Redis added the entry: the milliseconds part of its ID (<c>1700000000000-0</c>); null when the ID does not
+    /// have that form (an ID chosen by its writer rather than <c>*</c>).
+    /// </summary>
+    public static DateTimeOffset? AddedAt(RedisValue id)
+    {
+        var text = (string?)id;
+        var dash = text?.IndexOf('-', StringComparison.Ordinal) ?? -1;
+        return dash > 0 && long.TryParse(text!.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
     }
 
     private static bool TryParse(NameValueEntry field, out AccessSample sample)

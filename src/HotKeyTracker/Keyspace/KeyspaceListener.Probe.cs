@@ -1,3 +1,4 @@
+using CacheWarmer.Contracts.Keys;
 using StackExchange.Redis;
 
 namespace CacheWarmer.HotKeyTracker.Keyspace;
@@ -10,7 +11,7 @@ public sealed partial class KeyspaceListener
     private async Task ProbeLoopAsync(CancellationToken cancellationToken)
     {
         var reader = _toProbe.Reader;
-        var batch = new List<(string Key, KeyObservationCause Cause)>(MaxProbeBatch);
+        var batch = new List<ProbeItem>(MaxProbeBatch);
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             if (_options.TtlProbeDelay > TimeSpan.Zero)
@@ -37,21 +38,31 @@ public sealed partial class KeyspaceListener
         }
     }
 
-    private async Task ProbeAsync(List<(string Key, KeyObservationCause Cause)> batch, CancellationToken cancellationToken)
+    private async Task ProbeAsync(List<ProbeItem> batch, CancellationToken cancellationToken)
     {
         var db = _redis.GetDatabase(_options.Database);
         var ttls = new Task<RedisResult>[batch.Count];
+        var ownWrites = new Task<bool>?[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             // Raw PTTL tells "no key" (-2) from "no TTL" (-1) in one round trip; the typed API folds both into null.
             ttls[i] = db.ExecuteAsync("PTTL", [(RedisKey)batch[i].Key]);
+            if (batch[i].Scored)
+            {
+                ownWrites[i] = db.KeyExistsAsync(WorkerKeys.Wrote(_hotKeys.KeyPrefix, batch[i].Key));
+            }
         }
 
         await Task.WhenAll(ttls).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         for (var i = 0; i < batch.Count; i++)
         {
-            var (key, cause) = batch[i];
+            var (key, cause, _) = batch[i];
+            if (ownWrites[i] is { } own && !await own.ConfigureAwait(false))
+            {
+                _model!.AddWrite(key, _hotKeys.AppWriteWeight);
+            }
+
             var pttl = (long)ttls[i].Result;
             var present = pttl != -2;
             TimeSpan? ttl = pttl >= 0 ? TimeSpan.FromMilliseconds(pttl) : null;
@@ -68,4 +79,7 @@ public sealed partial class KeyspaceListener
             await _observations.Writer.WriteAsync(observation, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // A key to probe; Scored when the event was a SET, which counts as a read unless the worker itself wrote it.
+    private readonly record struct ProbeItem(string Key, KeyObservationCause Cause, bool Scored);
 }

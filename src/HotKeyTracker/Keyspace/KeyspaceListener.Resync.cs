@@ -46,7 +46,7 @@ public sealed partial class KeyspaceListener
                     var key = (string)redisKey!;
                     if (pattern.TryMatch(key, out _) && seen.Add(key))
                     {
-                        await _toProbe.Writer.WriteAsync((key, KeyObservationCause.Resync), cancellationToken).ConfigureAwait(false);
+                        await _toProbe.Writer.WriteAsync(new ProbeItem(key, KeyObservationCause.Resync, false), cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -57,7 +57,7 @@ public sealed partial class KeyspaceListener
         {
             if (!seen.Contains(key))
             {
-                await _toProbe.Writer.WriteAsync((key, KeyObservationCause.Resync), cancellationToken).ConfigureAwait(false);
+                await _toProbe.Writer.WriteAsync(new ProbeItem(key, KeyObservationCause.Resync, false), cancellationToken).ConfigureAwait(false);
             }
         }
 

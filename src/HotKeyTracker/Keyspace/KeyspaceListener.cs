@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using CacheWarmer.Contracts.Keys;
+using CacheWarmer.HotKeyTracker.Hotness;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,9 @@ namespace CacheWarmer.HotKeyTracker.Keyspace;
 /// <summary>
 /// Learns which loader keys exist and when they expire, from keyspace notifications and from a SCAN at start, after
 /// every reconnect and every <see cref="KeyspaceOptions.ResyncInterval"/>. Each key it hears of has its TTL read
-/// (pipelined in small batches) so consumers get the truth at read time, whatever order the events came in.
+/// (pipelined in small batches) so consumers get the truth at read time, whatever order the events came in. An app's
+/// <c>set</c> of a loader key also counts as a read in the <see cref="HotKeyModel"/>; the worker's own writes, which
+/// carry an own-write marker (<see cref="WorkerKeys.Wrote"/>), do not.
 /// </summary>
 public sealed partial class KeyspaceListener : BackgroundService, IKeyObservationSource
 {
@@ -20,7 +23,9 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
     private readonly TimeProvider _time;
     private readonly ILogger<KeyspaceListener> _logger;
     private readonly Channel<KeyObservation> _observations;
-    private readonly Channel<(string Key, KeyObservationCause Cause)> _toProbe;
+    private readonly HotKeyModel? _model;
+    private readonly HotKeyOptions _hotKeys;
+    private readonly Channel<ProbeItem> _toProbe;
     private readonly Channel<string> _resyncRequests = Channel.CreateBounded<string>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -28,10 +33,18 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
     private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
 
     /// <summary>Creates the listener; it starts with the host.</summary>
-    public KeyspaceListener(IConnectionMultiplexer redis, IOptions<KeyspaceOptions> options, TimeProvider time, ILogger<KeyspaceListener> logger)
+    public KeyspaceListener(
+        IConnectionMultiplexer redis,
+        IOptions<KeyspaceOptions> options,
+        TimeProvider time,
+        ILogger<KeyspaceListener> logger,
+        HotKeyModel? model = null,
+        IOptions<HotKeyOptions>? hotKeys = null)
     {
         _redis = redis;
         _options = options.Value;
+        _model = model;
+        _hotKeys = hotKeys?.Value ?? new HotKeyOptions();
         _time = time;
         _logger = logger;
         _observations = Channel.CreateBounded<KeyObservation>(new BoundedChannelOptions(_options.ObservationCapacity)
@@ -39,7 +52,7 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _toProbe = Channel.CreateBounded<(string, KeyObservationCause)>(new BoundedChannelOptions(_options.ObservationCapacity)
+        _toProbe = Channel.CreateBounded<ProbeItem>(new BoundedChannelOptions(_options.ObservationCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -143,7 +156,8 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
             return;
         }
 
-        if (!_toProbe.Writer.TryWrite((key, cause.Value)))
+        var scored = _model is not null && notification.Type == KeyNotificationType.Set && _hotKeys.AppWriteWeight > 0;
+        if (!_toProbe.Writer.TryWrite(new ProbeItem(key, cause.Value, scored)))
         {
             // Falling behind: drop the detail and let a resync catch up, rather than grow without bound.
             _resyncRequests.Writer.TryWrite("backlog");

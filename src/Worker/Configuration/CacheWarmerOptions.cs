@@ -17,6 +17,37 @@ public sealed class CacheWarmerOptions
 
     /// <summary>Refresh timing, coordination and fail-safe.</summary>
     public RefreshOptions Refresh { get; set; } = new();
+
+    /// <summary>Which keys are hot enough to keep warm.</summary>
+    public HotKeysOptions HotKeys { get; set; } = new();
+}
+
+/// <summary>The <c>CacheWarmer:HotKeys</c> section.</summary>
+public sealed class HotKeysOptions
+{
+    /// <summary>The most keys tracked, and so the most managed. Default 100,000.</summary>
+    public int Capacity { get; set; } = 100_000;
+
+    /// <summary>A key's read rate halves after this long without reads. Default 5 minutes.</summary>
+    public TimeSpan HalfLife { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Reads per minute at which a loader key becomes managed. A managed key stays managed until its rate has been
+    /// under half of this for <see cref="CoolDown"/>. 0 manages every loader key that has a TTL. Default 1.
+    /// </summary>
+    public double MinRatePerMinute { get; set; } = 1;
+
+    /// <summary>How long a managed key's rate must stay low before the worker lets it expire. Default 5 minutes.</summary>
+    public TimeSpan CoolDown { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Keys kept warm whatever their rate (each must match a loader).</summary>
+    public List<string> Pinned { get; set; } = [];
+
+    /// <summary>How many reads an app's write of a loader key counts for; 0 ignores writes. Default 1.</summary>
+    public double AppWriteWeight { get; set; } = 1;
+
+    /// <summary>How far back the sample stream is read at start. Default 15 minutes.</summary>
+    public TimeSpan Replay { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 /// <summary>The <c>CacheWarmer:Redis</c> section.</summary>

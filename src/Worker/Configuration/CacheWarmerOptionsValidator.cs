@@ -20,6 +20,7 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
         var failures = new List<string>();
         ValidateRedis(options.Redis, failures);
         ValidateRefresh(options.Refresh, failures);
+        ValidateHotKeys(options, failures);
         foreach (var (sourceName, source) in options.Sources)
         {
             ValidateSource(sourceName, source, failures);
@@ -65,6 +66,54 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
         if (string.IsNullOrEmpty(redis.KeyPrefix) || redis.KeyPrefix.IndexOfAny(['{', '}']) >= 0 || redis.KeyPrefix.Any(char.IsWhiteSpace))
         {
             failures.Add($"{Root}:Redis:KeyPrefix \"{redis.KeyPrefix}\" is empty or holds braces or spaces: use a short prefix such as \"cw:\" (braces would break Redis Cluster hash tags).");
+        }
+    }
+
+    private static void ValidateHotKeys(CacheWarmerOptions options, List<string> failures)
+    {
+        const string Section = Root + ":HotKeys";
+        var hotKeys = options.HotKeys;
+        if (hotKeys.Capacity is < 1 or > 10_000_000)
+        {
+            failures.Add($"{Section}:Capacity is {hotKeys.Capacity}: use a number of keys from 1 to 10000000, such as 100000 (about 64 bytes of memory per key plus the key text).");
+        }
+
+        if (hotKeys.HalfLife < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{Section}:HalfLife is {hotKeys.HalfLife}: use at least one second, such as \"00:05:00\".");
+        }
+
+        if (!(hotKeys.MinRatePerMinute >= 0) || double.IsInfinity(hotKeys.MinRatePerMinute))
+        {
+            failures.Add($"{Section}:MinRatePerMinute is {hotKeys.MinRatePerMinute}: use 0 (manage every loader key) or a positive number of reads per minute, such as 1.");
+        }
+
+        if (hotKeys.CoolDown < TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:CoolDown is negative ({hotKeys.CoolDown}): use a duration such as \"00:05:00\".");
+        }
+
+        if (!(hotKeys.AppWriteWeight >= 0) || double.IsInfinity(hotKeys.AppWriteWeight))
+        {
+            failures.Add($"{Section}:AppWriteWeight is {hotKeys.AppWriteWeight}: use 0 (ignore app writes) or a positive number of reads, such as 1.");
+        }
+
+        if (hotKeys.Replay < TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:Replay is negative ({hotKeys.Replay}): use a duration such as \"00:15:00\", or \"00:00:00\" to read only new samples.");
+        }
+
+        var patterns = options.Loaders.Values
+            .Select(l => KeyPattern.TryParse(l.Key, out var p, out _) ? p : null)
+            .OfType<KeyPattern>()
+            .ToList();
+        for (var i = 0; i < hotKeys.Pinned.Count; i++)
+        {
+            var key = hotKeys.Pinned[i];
+            if (string.IsNullOrEmpty(key) || !patterns.Any(p => p.TryMatch(key, out _)))
+            {
+                failures.Add($"{Section}:Pinned:{i} \"{key}\" matches no loader's Key pattern: pin keys the worker can load, such as \"product:42\" for a loader with Key \"product:{{id}}\".");
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.HotKeyTracker;
+using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Keys;
@@ -58,6 +59,18 @@ public static class CacheWarmerHostExtensions
                 }
             }
         });
+
+        services.AddOptions<HotKeyOptions>().Configure<IOptions<CacheWarmerOptions>>((model, cacheWarmer) =>
+        {
+            var (redis, hotKeys) = (cacheWarmer.Value.Redis, cacheWarmer.Value.HotKeys);
+            model.Capacity = hotKeys.Capacity;
+            model.HalfLife = hotKeys.HalfLife;
+            model.AppWriteWeight = hotKeys.AppWriteWeight;
+            model.Replay = hotKeys.Replay;
+            model.KeyPrefix = redis.KeyPrefix;
+            model.Database = redis.Database;
+        });
+        services.TryAddSingleton<HotKeyPolicy>();
 
         services.TryAddSingleton<LoadTimeEstimator>();
         services.TryAddSingleton<RefreshPlanner>();

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Hosting;
@@ -14,11 +15,14 @@ namespace CacheWarmer.Worker.Keys;
 
 /// <summary>
 /// The set of keys the worker keeps warm and the next refresh of each. One loop owns this state and takes, in order,
-/// what the tracker observes and what refreshes report, so no lock guards it. Until hot-key scoring exists, every
-/// loader key with a TTL is managed.
+/// what the tracker observes, what refreshes report, pins, and a once-a-second look at the hot-key model through the
+/// <see cref="HotKeyPolicy"/>, so no lock guards it. A key that becomes managed is looked at by a refresh at once (it
+/// finds the key fresh and plans it, or warms it when it is missing); a key that cools down is let expire.
 /// </summary>
 internal sealed partial class ManagedKeys(
     IKeyObservationSource observations,
+    HotKeyModel model,
+    HotKeyPolicy policy,
     LoaderCatalog catalog,
     RefreshPlanner planner,
     LoadTimeEstimator estimator,
@@ -33,18 +37,34 @@ internal sealed partial class ManagedKeys(
     // A missing key is warmed within this much, at random, so a mass expiry does not load everything at one instant.
     private static readonly TimeSpan WarmSpread = TimeSpan.FromMilliseconds(250);
 
+    // How often the hot-key model is looked at.
+    private static readonly TimeSpan EvaluateInterval = TimeSpan.FromSeconds(1);
+
+    // Keys that become managed together are looked at no faster than this (most are found fresh: one Redis round trip).
+    private const double PromotionsPerSecond = 2000;
+
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, ManagedKey> _keys = new(StringComparer.Ordinal);
+    private bool _fullReported;
 
     /// <summary>Called by the refresh job with each attempt's end.</summary>
     public void OnRefreshed(RefreshResult result) => _inbox.Writer.TryWrite(result);
+
+    /// <summary>Keeps <paramref name="key"/> managed at least until <paramref name="until"/>, whatever its rate.</summary>
+    public void Pin(string key, DateTimeOffset until) => _inbox.Writer.TryWrite(new PinRequest(key, until));
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var redis = options.Value.Redis;
         Log.Started(logger, replica.Id, catalog.Loaders.Count, redis.Database, redis.KeyPrefix);
+        foreach (var key in options.Value.HotKeys.Pinned)
+        {
+            Pin(key, DateTimeOffset.MaxValue);
+        }
+
         var pump = PumpObservationsAsync(stoppingToken);
+        var evaluate = EvaluateLoopAsync(stoppingToken);
         try
         {
             await foreach (var input in _inbox.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
@@ -55,6 +75,8 @@ internal sealed partial class ManagedKeys(
                     {
                         KeyObservation observation => OnObservedAsync(observation, stoppingToken),
                         RefreshResult result => OnRefreshedAsync(result, stoppingToken),
+                        PinRequest pin => OnPinAsync(pin, stoppingToken),
+                        Evaluate => EvaluateAsync(stoppingToken),
                         _ => ValueTask.CompletedTask,
                     }).ConfigureAwait(false);
                 }
@@ -64,7 +86,13 @@ internal sealed partial class ManagedKeys(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    Log.ScheduleFailed(logger, (input as RefreshResult)?.Key ?? ((KeyObservation)input).Key, ex);
+                    Log.ScheduleFailed(logger, input switch
+                    {
+                        RefreshResult r => r.Key,
+                        KeyObservation o => o.Key,
+                        PinRequest p => p.Key,
+                        _ => "(hot-key evaluation)",
+                    }, ex);
                 }
 
                 metrics.ManagedKeys(_keys.Count);
@@ -75,6 +103,64 @@ internal sealed partial class ManagedKeys(
         }
 
         await pump.ConfigureAwait(false);
+        await evaluate.ConfigureAwait(false);
+    }
+
+    private async Task EvaluateLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(EvaluateInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _inbox.Writer.TryWrite(Evaluate.Instance);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async ValueTask EvaluateAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var decision = policy.Decide(model.Top(model.Capacity), _keys, now);
+        foreach (var key in decision.Leave)
+        {
+            await ForgetAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        var spread = TimeSpan.FromSeconds(Math.Max(WarmSpread.TotalSeconds, decision.Enter.Count / PromotionsPerSecond));
+        foreach (var (key, loader) in decision.Enter)
+        {
+            await StartManagingAsync(key, loader, now + Spread(spread), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (decision.Enter.Count > 0 || decision.Leave.Count > 0)
+        {
+            Log.HotKeysChanged(logger, decision.Enter.Count, decision.Leave.Count, _keys.Count);
+        }
+    }
+
+    private async ValueTask OnPinAsync(PinRequest pin, CancellationToken cancellationToken)
+    {
+        if (_keys.TryGetValue(pin.Key, out var state))
+        {
+            state.PinnedUntil = pin.Until > state.PinnedUntil ? pin.Until : state.PinnedUntil;
+        }
+        else if (catalog.Match(pin.Key) is { } match)
+        {
+            await StartManagingAsync(pin.Key, match.Loader, time.GetUtcNow() + Spread(WarmSpread), cancellationToken).ConfigureAwait(false);
+            _keys[pin.Key].PinnedUntil = pin.Until;
+        }
+    }
+
+    // A newly managed key is looked at by a refresh that knows no expiry: it finds the key fresh and plans it, or finds
+    // it missing and warms it.
+    private ValueTask StartManagingAsync(string key, Loader loader, DateTimeOffset fireAt, CancellationToken cancellationToken)
+    {
+        _keys[key] = new ManagedKey(loader, time.GetUtcNow());
+        return ScheduleAsync(key, null, fireAt, cancellationToken);
     }
 
     private async Task PumpObservationsAsync(CancellationToken cancellationToken)
@@ -105,9 +191,15 @@ internal sealed partial class ManagedKeys(
         }
 
         var managed = _keys.TryGetValue(observation.Key, out var state);
+        if (!managed && !TryManageEveryKey(observation, match.Loader))
+        {
+            // Not hot: the key lives and expires as its app wrote it.
+            return;
+        }
+
         if (observation.ExpiresAt is { } expiresAt)
         {
-            await PlanAsync(observation.Key, match.Loader, expiresAt, cancellationToken).ConfigureAwait(false);
+            await PlanAsync(observation.Key, expiresAt, cancellationToken).ConfigureAwait(false);
         }
         else if (observation.Exists)
         {
@@ -119,8 +211,31 @@ internal sealed partial class ManagedKeys(
             // A managed key is gone (expired, evicted, deleted, or Redis came back empty): warm it now. Whoever warms it
             // counts the miss when Redis expired or evicted it.
             var missed = observation.Cause is KeyObservationCause.Expired or KeyObservationCause.Evicted;
-            await ScheduleAsync(observation.Key, match.Loader, null, time.GetUtcNow() + Spread(), cancellationToken, missed).ConfigureAwait(false);
+            await ScheduleAsync(observation.Key, null, time.GetUtcNow() + Spread(WarmSpread), cancellationToken, missed).ConfigureAwait(false);
         }
+    }
+
+    // With MinRatePerMinute 0 every loader key with a TTL is managed, as far as Capacity allows.
+    private bool TryManageEveryKey(KeyObservation observation, Loader loader)
+    {
+        if (!policy.ManagesEveryKey || observation.ExpiresAt is null)
+        {
+            return false;
+        }
+
+        if (!policy.HasRoom(_keys.Count))
+        {
+            if (!_fullReported)
+            {
+                _fullReported = true;
+                Log.ManagedKeysFull(logger, _keys.Count);
+            }
+
+            return false;
+        }
+
+        _keys[observation.Key] = new ManagedKey(loader, time.GetUtcNow());
+        return true;
     }
 
     private async ValueTask OnRefreshedAsync(RefreshResult result, CancellationToken cancellationToken)
@@ -136,30 +251,34 @@ internal sealed partial class ManagedKeys(
         }
         else if (result.RetryAt is { } retryAt)
         {
-            await ScheduleAsync(result.Key, state.Loader, result.ExpiresAt, retryAt, cancellationToken).ConfigureAwait(false);
+            await ScheduleAsync(result.Key, result.ExpiresAt, retryAt, cancellationToken).ConfigureAwait(false);
         }
         else if (result.ExpiresAt is { } expiresAt)
         {
-            await PlanAsync(result.Key, state.Loader, expiresAt, cancellationToken).ConfigureAwait(false);
+            await PlanAsync(result.Key, expiresAt, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private ValueTask PlanAsync(string key, Loader loader, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    // Plans a managed key's next refresh against its expiry.
+    private ValueTask PlanAsync(string key, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        if (_keys.TryGetValue(key, out var state) && state.Expiry is { } planned &&
+        var state = _keys[key];
+        if (state.Expiry is { } planned &&
             (expiresAt - planned).Duration() <= Refresher.FreshTolerance && state.FireAt > time.GetUtcNow())
         {
             // Already planned against this expiry (typically the echo of the worker's own write).
             return ValueTask.CompletedTask;
         }
 
-        var fireAt = planner.FireAt(expiresAt, estimator.Estimate(loader.Name));
-        return ScheduleAsync(key, loader, expiresAt, fireAt, cancellationToken);
+        var fireAt = planner.FireAt(expiresAt, estimator.Estimate(state.Loader.Name));
+        return ScheduleAsync(key, expiresAt, fireAt, cancellationToken);
     }
 
-    private async ValueTask ScheduleAsync(string key, Loader loader, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false)
+    private async ValueTask ScheduleAsync(string key, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false)
     {
-        _keys[key] = new ManagedKey(loader, expiry, fireAt);
+        var state = _keys[key];
+        state.Expiry = expiry;
+        state.FireAt = fireAt;
         await scheduler.ScheduleAsync(key, fireAt, expiry, missed, cancellationToken).ConfigureAwait(false);
     }
 
@@ -180,7 +299,12 @@ internal sealed partial class ManagedKeys(
         _ => "written",
     };
 
-    private static TimeSpan Spread() => TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * WarmSpread.Ticks));
+    private static TimeSpan Spread(TimeSpan within) => TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * within.Ticks));
 
-    private sealed record ManagedKey(Loader Loader, DateTimeOffset? Expiry, DateTimeOffset FireAt);
+    private sealed record PinRequest(string Key, DateTimeOffset Until);
+
+    private sealed class Evaluate
+    {
+        public static readonly Evaluate Instance = new();
+    }
 }

@@ -17,7 +17,7 @@ internal sealed class RefreshLease
     {
         _db = db;
         Token = replicaId + ":" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        _keys = [WorkerKeys.Lease(prefix, key), key, WorkerKeys.Stale(prefix, key)];
+        _keys = [WorkerKeys.Lease(prefix, key), key, WorkerKeys.Stale(prefix, key), WorkerKeys.Wrote(prefix, key)];
     }
 
     public string Token { get; }
@@ -54,7 +54,8 @@ internal sealed class RefreshLease
     {
         MayHold = false;
         return (long)await _db.ScriptEvaluateAsync(
-            RefreshScripts.FencedWrite, _keys, [Token, value, (long)ttl.TotalMilliseconds]).ConfigureAwait(false);
+            RefreshScripts.FencedWrite, _keys,
+            [Token, value, (long)ttl.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds]).ConfigureAwait(false);
     }
 
     /// <summary>Extends the old value for the fail-safe; returns its TTL in ms now (see the script for codes).</summary>

@@ -2,7 +2,7 @@ namespace CacheWarmer.Worker.Refresh;
 
 /// <summary>
 /// The Lua scripts of a refresh. Each touches only the data key and worker keys built with its hash tag, so each runs
-/// on one Redis Cluster slot. KEYS[1] is always the lease, KEYS[2] the data key, KEYS[3] the fail-safe marker.
+/// on one Redis Cluster slot. KEYS[1] is always the lease, KEYS[2] the data key, KEYS[3] the fail-safe marker, KEYS[4] the own-write marker.
 /// </summary>
 internal static class RefreshScripts
 {
@@ -46,15 +46,17 @@ internal static class RefreshScripts
         """;
 
     /// <summary>
-    /// The fenced write: only while the lease is still ours, SET the value with its TTL, clear the fail-safe marker
-    /// and release the lease. Returns the data key's PTTL just before the write (-2: it had expired), or -3 when the
-    /// lease was lost, in which case nothing is written. ARGV: token, value, ttl ms.
+    /// The fenced write: only while the lease is still ours, mark the write as the worker's (before it, so the marker
+    /// exists when the write's keyspace event is read), SET the value with its TTL, clear the fail-safe marker and
+    /// release the lease. Returns the data key's PTTL just before the write (-2: it had expired), or -3 when the lease
+    /// was lost, in which case nothing is written. ARGV: token, value, ttl ms, own-write marker ms.
     /// </summary>
     public const string FencedWrite = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
           return -3
         end
         local before = redis.call('PTTL', KEYS[2])
+        redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         redis.call('DEL', KEYS[1], KEYS[3])
         return before

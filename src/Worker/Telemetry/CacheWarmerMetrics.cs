@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using CacheWarmer.HotKeyTracker.Hotness;
 
 namespace CacheWarmer.Worker.Telemetry;
 
@@ -20,7 +21,7 @@ public sealed class CacheWarmerMetrics
     private int _managedKeys;
 
     /// <summary>Creates the instruments.</summary>
-    public CacheWarmerMetrics(IMeterFactory meterFactory)
+    public CacheWarmerMetrics(IMeterFactory meterFactory, HotKeyModel hotKeys)
     {
         var meter = meterFactory.Create(MeterName);
         _refreshes = meter.CreateCounter<long>("cachewarmer.refreshes", description: "Refresh attempts by loader and outcome.");
@@ -29,6 +30,7 @@ public sealed class CacheWarmerMetrics
         _hotKeyExpirations = meter.CreateCounter<long>("cachewarmer.hot_key.expirations", description: "Managed keys that expired: misses the worker failed to prevent.");
         _leaseContended = meter.CreateCounter<long>("cachewarmer.lease.contended", description: "Refreshes that found another replica holding the lease.");
         _keyspaceEvents = meter.CreateCounter<long>("cachewarmer.keyspace.events", description: "Keyspace notifications received for loader keys, by event.");
+        meter.CreateObservableCounter("cachewarmer.access_samples", () => hotKeys.SamplesCounted, description: "Access samples (key and count pairs) read from the sample stream.");
         meter.CreateObservableGauge("cachewarmer.managed_keys", () => Volatile.Read(ref _managedKeys), description: "Keys the worker keeps warm.");
     }
 

@@ -44,4 +44,10 @@ internal static partial class Log
 
     [LoggerMessage(2014, LogLevel.Warning, "Took over the lease of {Key} from replica {Replica}, whose heartbeat stopped (it died mid-refresh)")]
     public static partial void LeaseTakenOver(ILogger logger, string key, string replica);
+
+    [LoggerMessage(2015, LogLevel.Information, "Hot keys: {Entered} became managed, {Left} cooled down and will expire naturally; {Managed} managed")]
+    public static partial void HotKeysChanged(ILogger logger, int entered, int left, int managed);
+
+    [LoggerMessage(2016, LogLevel.Warning, "{Managed} keys are managed, CacheWarmer:HotKeys:Capacity: further loader keys are not kept warm. Raise Capacity, or set MinRatePerMinute above 0 so only hot keys are managed.")]
+    public static partial void ManagedKeysFull(ILogger logger, int managed);
 }

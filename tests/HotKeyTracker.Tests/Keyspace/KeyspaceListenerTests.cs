@@ -1,4 +1,5 @@
 using CacheWarmer.Contracts.Keys;
+using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.TestUtils;
 using Microsoft.Extensions.Logging.Testing;
@@ -56,6 +57,29 @@ public sealed class KeyspaceListenerTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task An_apps_write_counts_as_a_read_and_a_write_carrying_the_own_write_marker_does_not()
+    {
+        var prefix = redis.Prefix();
+        var db = redis.Connection.GetDatabase();
+        var hotKeys = Options.Create(new HotKeyOptions { KeyPrefix = prefix + "cw:", AppWriteWeight = 3 });
+        var model = new HotKeyModel(hotKeys, TimeProvider.System);
+        await using var listener = await StartAsync(prefix, model: model, hotKeys: hotKeys);
+        await listener.Listener.InitialResync;
+
+        // The worker's fenced write sets the marker first, in the same script as the value.
+        await db.StringSetAsync(WorkerKeys.Wrote(prefix + "cw:", prefix + "product:1"), "1", WorkerKeys.WroteMarkerLifetime);
+        await db.StringSetAsync(prefix + "product:1", "x", TimeSpan.FromSeconds(20));
+        await db.StringSetAsync(prefix + "product:2", "x", TimeSpan.FromSeconds(20));
+        await ReadUntilAsync(listener, o => o.Key == prefix + "product:2" && o.Cause == KeyObservationCause.Written);
+        await ReadUntilAsync(listener, o => o.Key == prefix + "product:2" && o.Cause == KeyObservationCause.Written);
+
+        Assert.Equal(1, model.WritesCounted);
+        Assert.Equal(0, model.Estimate(prefix + "product:1").RatePerMinute);
+        var counted = model.Estimate(prefix + "product:2").RatePerMinute / (Math.Log(2) / hotKeys.Value.HalfLife.TotalMinutes);
+        Assert.Equal(3, counted, 1e-3);
+    }
+
+    [Fact]
     public async Task Notifications_are_turned_on_when_the_server_has_them_off()
     {
         await using var server = await RedisServer.StartAsync(TestContext.Current.CancellationToken);
@@ -91,12 +115,12 @@ public sealed class KeyspaceListenerTests(RedisFixture redis)
         Assert.Equal("t:product:1", written.Key);
     }
 
-    private async Task<RunningListener> StartAsync(string prefix, IConnectionMultiplexer? connection = null)
+    private async Task<RunningListener> StartAsync(string prefix, IConnectionMultiplexer? connection = null, HotKeyModel? model = null, IOptions<HotKeyOptions>? hotKeys = null)
     {
         var options = new KeyspaceOptions();
         options.Patterns.Add(KeyPattern.Parse(prefix + "product:{id}"));
         var logger = new FakeLogger<KeyspaceListener>();
-        var listener = new KeyspaceListener(connection ?? redis.Connection, Options.Create(options), TimeProvider.System, logger);
+        var listener = new KeyspaceListener(connection ?? redis.Connection, Options.Create(options), TimeProvider.System, logger, model, hotKeys);
         await listener.StartAsync(TestContext.Current.CancellationToken);
         return new RunningListener(listener, logger);
     }

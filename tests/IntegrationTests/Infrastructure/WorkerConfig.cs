@@ -22,6 +22,9 @@ internal sealed class WorkerConfig
             ["CacheWarmer:Refresh:LeaseTtl"] = "00:00:03",
             ["CacheWarmer:Refresh:LoadTimeout"] = "00:00:02",
             ["CacheWarmer:Refresh:FailSafe:RetryDelay"] = "00:00:00.200",
+
+            // The refresh-engine tests keep every loader key warm; the hot-key tests set a threshold.
+            ["CacheWarmer:HotKeys:MinRatePerMinute"] = "0",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
     }

@@ -89,6 +89,13 @@ public class CacheWarmerOptionsValidatorTests
         { "Refresh:FailSafe:RetryDelay", "00:00:00", "CacheWarmer:Refresh:FailSafe:RetryDelay", ["positive duration"] },
         { "Refresh:CircuitBreaker:FailureThreshold", "0", "CacheWarmer:Refresh:CircuitBreaker:FailureThreshold", ["1 or more"] },
         { "Refresh:CircuitBreaker:BreakDuration", "00:00:00", "CacheWarmer:Refresh:CircuitBreaker:BreakDuration", ["positive duration"] },
+        { "HotKeys:Capacity", "0", "CacheWarmer:HotKeys:Capacity", ["from 1 to 10000000", "100000"] },
+        { "HotKeys:HalfLife", "00:00:00.500", "CacheWarmer:HotKeys:HalfLife", ["at least one second", "\"00:05:00\""] },
+        { "HotKeys:MinRatePerMinute", "-1", "CacheWarmer:HotKeys:MinRatePerMinute", ["0 (manage every loader key)", "reads per minute"] },
+        { "HotKeys:CoolDown", "-00:00:01", "CacheWarmer:HotKeys:CoolDown", ["is negative", "\"00:05:00\""] },
+        { "HotKeys:AppWriteWeight", "-2", "CacheWarmer:HotKeys:AppWriteWeight", ["0 (ignore app writes)"] },
+        { "HotKeys:Replay", "-00:01:00", "CacheWarmer:HotKeys:Replay", ["is negative", "only new samples"] },
+        { "HotKeys:Pinned:0", "order:7", "CacheWarmer:HotKeys:Pinned:0", ["\"order:7\"", "matches no loader", "\"product:42\""] },
     };
 
     [Theory]

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+
+namespace CacheWarmer.HotKeyTracker.Hotness;
+
+/// <summary>
+/// The replica's view of which keys are read most: a <see cref="DecayedSpaceSaving"/> sketch fed by access samples and
+/// by apps' writes, safe to query from any thread while the ingestion writes to it.
+/// </summary>
+public sealed class HotKeyModel
+{
+    private readonly Lock _lock = new();
+    private readonly DecayedSpaceSaving _sketch;
+    private readonly TimeProvider _time;
+    private long _samples;
+    private long _writes;
+
+    /// <summary>Creates an empty model.</summary>
+    public HotKeyModel(IOptions<HotKeyOptions> options, TimeProvider time)
+    {
+        _time = time;
+        _sketch = new DecayedSpaceSaving(options.Value.Capacity, options.Value.HalfLife, time.GetUtcNow());
+    }
+
+    /// <summary>The most keys tracked.</summary>
+    public int Capacity => _sketch.Capacity;
+
+    /// <summary>Access samples (key and count pairs) counted since start.</summary>
+    public long SamplesCounted => Interlocked.Read(ref _samples);
+
+    /// <summary>App writes counted since start.</summary>
+    public long WritesCounted => Interlocked.Read(ref _writes);
+
+    /// <summary>Counts the reads one sample entry reports, observed at <paramref name="at"/>.</summary>
+    public void AddSamples(IReadOnlyList<Contracts.Sampling.AccessSample> samples, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        lock (_lock)
+        {
+            foreach (var sample in samples)
+            {
+                _sketch.Add(sample.Key, sample.Count, at);
+            }
+        }
+
+        Interlocked.Add(ref _samples, samples.Count);
+    }
+
+    /// <summary>Counts one write of <paramref name="key"/> by an app as <paramref name="weight"/> reads.</summary>
+    public void AddWrite(string key, double weight)
+    {
+        if (!(weight > 0))
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _sketch.Add(key, weight, _time.GetUtcNow());
+        }
+
+        Interlocked.Increment(ref _writes);
+    }
+
+    /// <summary>The estimate of <paramref name="key"/> now; a key the model does not track reads zero.</summary>
+    public HotKeyEstimate Estimate(string key)
+    {
+        lock (_lock)
+        {
+            return _sketch.TryGet(key, _time.GetUtcNow(), out var estimate) ? estimate : new HotKeyEstimate(key, 0, 0);
+        }
+    }
+
+    /// <summary>The <paramref name="count"/> keys read most, highest rate first.</summary>
+    public IReadOnlyList<HotKeyEstimate> Top(int count)
+    {
+        lock (_lock)
+        {
+            return _sketch.Top(count, _time.GetUtcNow());
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using CacheWarmer.Contracts.Sampling;
+using CacheWarmer.HotKeyTracker.Hotness;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CacheWarmer.HotKeyTracker.Sampling;
+
+/// <summary>
+/// Reads the access-sample stream into the <see cref="HotKeyModel"/>. Every replica reads all of it: each keeps its
+/// own position (the last entry ID it counted), so after a reconnect it carries on from there, counting nothing twice
+/// and skipping nothing the stream still holds. At start it reads back <see cref="HotKeyOptions.Replay"/>.
+/// </summary>
+public sealed class SampleStreamReader : BackgroundService
+{
+    // Malformed entries are reported at most this often, with how many were seen in between.
+    private static readonly TimeSpan RejectReportInterval = TimeSpan.FromMinutes(1);
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly HotKeyModel _model;
+    private readonly HotKeyOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SampleStreamReader> _logger;
+    private long _rejected;
+    private DateTimeOffset _rejectReportedAt = DateTimeOffset.MinValue;
+
+    /// <summary>Creates the reader; it starts with the host.</summary>
+    public SampleStreamReader(IConnectionMultiplexer redis, HotKeyModel model, IOptions<HotKeyOptions> options, TimeProvider time, ILogger<SampleStreamReader> logger)
+    {
+        _redis = redis;
+        _model = model;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The ID of the last entry counted (or the start position, before the first).</summary>
+    public RedisValue Position { get; private set; }
+
+    /// <summary>Stream entries counted since start.</summary>
+    public long EntriesRead { get; private set; }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var stream = (RedisKey)AccessSamples.StreamKey(_options.KeyPrefix);
+        var startAt = _time.GetUtcNow() - _options.Replay;
+        Position = $"{Math.Max(0, startAt.ToUnixTimeMilliseconds())}-0";
+        Log.ReadingSamples(_logger, stream.ToString(), _options.Replay.TotalMinutes);
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int read;
+            try
+            {
+                read = await ReadOnceAsync(stream).ConfigureAwait(false);
+                failures = 0;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Redis is away: the position is kept, so the reader resumes exactly where it stopped.
+                if (failures++ == 0)
+                {
+                    Log.SampleReadFailed(_logger, stream.ToString(), ex);
+                }
+
+                read = 0;
+            }
+
+            if (read < _options.ReadBatch)
+            {
+                var wait = failures == 0 ? _options.PollInterval : TimeSpan.FromMilliseconds(Math.Min(5000, 250 * failures));
+                try
+                {
+                    await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task<int> ReadOnceAsync(RedisKey stream)
+    {
+        var db = _redis.GetDatabase(_options.Database);
+        var entries = await db.StreamReadAsync(stream, Position, _options.ReadBatch).ConfigureAwait(false);
+        if (entries is null || entries.Length == 0)
+        {
+            return 0;
+        }
+
+        var now = _time.GetUtcNow();
+        var rejected = 0;
+        foreach (var entry in entries)
+        {
+            var samples = AccessSamples.Parse(entry, out var bad);
+            rejected += bad;
+
+            // Redis's clock stamps the entry; one ahead of ours (skew) counts as now rather than weigh more.
+            var at = AccessSamples.AddedAt(entry.Id) is { } added && added < now ? added : now;
+            if (samples.Count > 0)
+            {
+                _model.AddSamples(samples, at);
+            }
+
+            Position = entry.Id;
+        }
+
+        ReportRejected(rejected, now);
+        EntriesRead += entries.Length;
+        return entries.Length;
+    }
+
+    private void ReportRejected(int rejected, DateTimeOffset now)
+    {
+        _rejected += rejected;
+        if (_rejected > 0 && now - _rejectReportedAt >= RejectReportInterval)
+        {
+            Log.SamplesRejected(_logger, _rejected, AccessSamples.StreamKey(_options.KeyPrefix));
+            _rejected = 0;
+            _rejectReportedAt = now;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using CacheWarmer.HotKeyTracker.Hotness;
+using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Loaders;
+using Microsoft.Extensions.Options;
+
+namespace CacheWarmer.Worker.Keys;
+
+/// <summary>
+/// Decides which keys are managed. A loader key enters when even the low end of its rate estimate reaches
+/// <c>MinRatePerMinute</c> (Space-Saving over-counts a newcomer by up to its error, so the low end keeps the long
+/// tail out); it leaves only after its rate (the high end) has stayed under half the threshold for <c>CoolDown</c>.
+/// The gap between the two thresholds and the cooling time keep a key near the threshold from flapping. Pinned keys
+/// stay until their pin ends, and cool down from then.
+/// </summary>
+internal sealed class HotKeyPolicy(LoaderCatalog catalog, IOptions<CacheWarmerOptions> options)
+{
+    /// <summary>A managed key stays hot while its rate is at least this fraction of the threshold.</summary>
+    public const double ExitFraction = 0.5;
+
+    private readonly HotKeysOptions _options = options.Value.HotKeys;
+
+    /// <summary>True when every loader key with a TTL is managed (<c>MinRatePerMinute</c> 0).</summary>
+    public bool ManagesEveryKey => _options.MinRatePerMinute <= 0;
+
+    /// <summary>
+    /// Given the model's <paramref name="top"/> keys and the managed ones, marks the managed keys still hot and
+    /// returns the keys to start managing (hottest first, within capacity) and the keys that cooled down.
+    /// </summary>
+    public HotKeyDecision Decide(IReadOnlyList<HotKeyEstimate> top, IReadOnlyDictionary<string, ManagedKey> managed, DateTimeOffset now)
+    {
+        var enter = new List<(string Key, Loader Loader)>();
+        var room = _options.Capacity - managed.Count;
+        foreach (var estimate in top)
+        {
+            if (managed.TryGetValue(estimate.Key, out var key))
+            {
+                if (estimate.RatePerMinute >= _options.MinRatePerMinute * ExitFraction)
+                {
+                    key.LastHot = now;
+                }
+            }
+            else if (room > 0 && estimate.RatePerMinute - estimate.ErrorPerMinute >= _options.MinRatePerMinute
+                && catalog.Match(estimate.Key) is { } match)
+            {
+                enter.Add((estimate.Key, match.Loader));
+                room--;
+            }
+        }
+
+        var leave = new List<string>();
+        if (!ManagesEveryKey)
+        {
+            foreach (var (name, key) in managed)
+            {
+                var hotUntil = key.LastHot > key.PinnedUntil ? key.LastHot : key.PinnedUntil;
+                if (now - hotUntil >= _options.CoolDown)
+                {
+                    leave.Add(name);
+                }
+            }
+        }
+
+        return new HotKeyDecision(enter, leave);
+    }
+
+    /// <summary>True when one more key may be managed.</summary>
+    public bool HasRoom(int managed) => managed < _options.Capacity;
+}
+
+/// <summary>What one evaluation of the policy changes.</summary>
+/// <param name="Enter">Keys to start managing, with their loaders.</param>
+/// <param name="Leave">Managed keys that cooled down.</param>
+internal sealed record HotKeyDecision(IReadOnlyList<(string Key, Loader Loader)> Enter, IReadOnlyList<string> Leave);
+
+/// <summary>The state of one managed key, owned by the <see cref="ManagedKeys"/> loop.</summary>
+internal sealed class ManagedKey(Loader loader, DateTimeOffset since)
+{
+    public Loader Loader { get; } = loader;
+
+    /// <summary>The expiry the next refresh is planned against; null while the key is missing.</summary>
+    public DateTimeOffset? Expiry { get; set; }
+
+    /// <summary>When the next refresh fires.</summary>
+    public DateTimeOffset FireAt { get; set; }
+
+    /// <summary>The last time the policy found the key hot (or when it became managed).</summary>
+    public DateTimeOffset LastHot { get; set; } = since;
+
+    /// <summary>The key stays managed at least until then (a pin from configuration or an ops warm).</summary>
+    public DateTimeOffset PinnedUntil { get; set; } = DateTimeOffset.MinValue;
+}

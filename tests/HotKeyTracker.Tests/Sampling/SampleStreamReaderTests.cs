@@ -1,0 +1,164 @@
+using CacheWarmer.Contracts.Sampling;
+using CacheWarmer.HotKeyTracker.Hotness;
+using CacheWarmer.HotKeyTracker.Sampling;
+using CacheWarmer.TestUtils;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CacheWarmer.HotKeyTracker.Tests.Sampling;
+
+/// <summary>The sample stream read into the model, on a real Redis: every sample counted once per replica.</summary>
+public sealed class SampleStreamReaderTests(RedisFixture redis)
+{
+    // Long enough that decay changes no count measurably within a test (a minute is 1e-7 of it).
+    private static readonly TimeSpan NoDecay = TimeSpan.FromDays(10_000);
+
+    [Fact]
+    public async Task Samples_from_three_concurrent_producers_are_each_counted_once_by_every_replica()
+    {
+        var prefix = redis.Prefix();
+        await using var first = await StartAsync(prefix);
+        await using var second = await StartAsync(prefix);
+
+        // Three apps, each on its own connection, read 20 keys with different counts at the same time.
+        var expected = new Dictionary<string, long>(StringComparer.Ordinal);
+        var producers = Enumerable.Range(1, 3).Select(async app =>
+        {
+            await using var connection = await redis.Server.ConnectAsync();
+            await using var sampler = new AccessSampler(connection, new AccessSamplerOptions { KeyPrefix = prefix + "cw:", FlushInterval = TimeSpan.FromMilliseconds(50) });
+            for (var round = 0; round < 30; round++)
+            {
+                for (var id = 1; id <= 20; id++)
+                {
+                    for (var read = 0; read < id % 4 + app; read++)
+                    {
+                        sampler.Record(prefix + "product:" + id);
+                    }
+                }
+
+                await Task.Delay(10, TestContext.Current.CancellationToken);
+            }
+        });
+        for (var app = 1; app <= 3; app++)
+        {
+            for (var id = 1; id <= 20; id++)
+            {
+                var key = prefix + "product:" + id;
+                expected[key] = expected.GetValueOrDefault(key) + (30L * (id % 4 + app));
+            }
+        }
+
+        await Task.WhenAll(producers);
+        var total = expected.Values.Sum();
+        foreach (var replica in new[] { first, second })
+        {
+            await Eventually.UntilAsync(() => Total(replica, expected.Keys) >= total - 0.5, TimeSpan.FromSeconds(10), "the reader to catch up");
+            foreach (var (key, count) in expected)
+            {
+                Assert.Equal(count, Count(replica, key), 1e-3);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_reader_whose_connection_drops_resumes_where_it_stopped_without_counting_twice()
+    {
+        var prefix = redis.Prefix();
+        var stream = AccessSamples.StreamKey(prefix + "cw:");
+        await using var connection = await redis.Server.ConnectAsync();
+        await using var replica = await StartAsync(prefix, connection);
+        var db = redis.Connection.GetDatabase();
+        for (var i = 0; i < 500; i++)
+        {
+            await db.StreamAddAsync(stream, prefix + "product:1", 2);
+        }
+
+        await Eventually.UntilAsync(() => Count(replica, prefix + "product:1") >= 999.5, TimeSpan.FromSeconds(10), "the reader to catch up");
+
+        // Drop the reader's connection from the server side, and keep producing while it reconnects.
+        var killed = (long)await db.ExecuteAsync("CLIENT", "KILL", "ID", (long)(await connection.GetDatabase().ExecuteAsync("CLIENT", "ID")));
+        Assert.Equal(1, killed);
+        for (var i = 0; i < 700; i++)
+        {
+            await db.StreamAddAsync(stream, [new NameValueEntry(prefix + "product:1", 1), new NameValueEntry(prefix + "product:2", 3)]);
+        }
+
+        await Eventually.UntilAsync(() => Count(replica, prefix + "product:2") >= 2099.5, TimeSpan.FromSeconds(20), "the reader to catch up");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.Equal(1000 + 700, Count(replica, prefix + "product:1"), 1e-3);
+        Assert.Equal(2100, Count(replica, prefix + "product:2"), 1e-3);
+        Assert.Equal(1200, replica.Reader.EntriesRead);
+    }
+
+    [Fact]
+    public async Task At_start_the_reader_replays_only_the_configured_window_of_the_stream()
+    {
+        var prefix = redis.Prefix();
+        var stream = AccessSamples.StreamKey(prefix + "cw:");
+        var db = redis.Connection.GetDatabase();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await db.StreamAddAsync(stream, prefix + "product:old", 5, messageId: $"{now - 3_600_000}-0");
+        await db.StreamAddAsync(stream, prefix + "product:recent", 7, messageId: $"{now - 60_000}-0");
+
+        await using var replica = await StartAsync(prefix, replay: TimeSpan.FromMinutes(15));
+        await Eventually.UntilAsync(() => replica.Reader.EntriesRead == 1, TimeSpan.FromSeconds(10), "the reader to catch up");
+
+        Assert.Equal(0, Count(replica, prefix + "product:old"));
+        Assert.Equal(7, Count(replica, prefix + "product:recent"), 1e-3);
+    }
+
+    [Fact]
+    public async Task Malformed_fields_are_skipped_and_reported_while_the_good_ones_count()
+    {
+        var prefix = redis.Prefix();
+        var stream = AccessSamples.StreamKey(prefix + "cw:");
+        await using var replica = await StartAsync(prefix);
+        await redis.Connection.GetDatabase().StreamAddAsync(stream,
+        [
+            new NameValueEntry(prefix + "product:1", 4),
+            new NameValueEntry(prefix + "product:2", "-3"),
+            new NameValueEntry(prefix + "product:3", "lots"),
+        ]);
+
+        await Eventually.UntilAsync(() => replica.Reader.EntriesRead == 1, TimeSpan.FromSeconds(10), "the reader to catch up");
+        Assert.Equal(4, Count(replica, prefix + "product:1"), 1e-3);
+        Assert.Equal(0, Count(replica, prefix + "product:2"));
+        Assert.Equal(0, Count(replica, prefix + "product:3"));
+        var warning = Assert.Single(replica.Logger.Collector.GetSnapshot(), r => r.Id.Name == "SamplesRejected");
+        Assert.Contains("Skipped 2 malformed", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("positive decimal count", warning.Message, StringComparison.Ordinal);
+    }
+
+    // Reads as a count: with no decay, the rate per minute is the count times ln 2 / HalfLife (per minute).
+    private static double Count(RunningReader replica, string key) =>
+        replica.Model.Estimate(key).RatePerMinute / (Math.Log(2) / NoDecay.TotalMinutes);
+
+    private static double Total(RunningReader replica, IEnumerable<string> keys) => keys.Sum(k => Count(replica, k));
+
+    private async Task<RunningReader> StartAsync(string prefix, IConnectionMultiplexer? connection = null, TimeSpan? replay = null)
+    {
+        var options = Options.Create(new HotKeyOptions
+        {
+            KeyPrefix = prefix + "cw:",
+            HalfLife = NoDecay,
+            Replay = replay ?? TimeSpan.FromMinutes(1),
+            PollInterval = TimeSpan.FromMilliseconds(20),
+            ReadBatch = 100,
+        });
+        var model = new HotKeyModel(options, TimeProvider.System);
+        var logger = new FakeLogger<SampleStreamReader>();
+        var reader = new SampleStreamReader(connection ?? redis.Connection, model, options, TimeProvider.System, logger);
+        await reader.StartAsync(TestContext.Current.CancellationToken);
+        return new RunningReader(reader, model, logger);
+    }
+
+    private sealed record RunningReader(SampleStreamReader Reader, HotKeyModel Model, FakeLogger<SampleStreamReader> Logger) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Reader.StopAsync(CancellationToken.None);
+            Reader.Dispose();
+        }
+    }
+}
