@@ -1,6 +1,7 @@
 using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.HotKeyTracker.Sampling;
+using CacheWarmer.HotKeyTracker.ServerCounters;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -11,7 +12,8 @@ public static class HotKeyTrackerServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the hot-key tracker: the keyspace listener (also as <see cref="IKeyObservationSource"/>), the
-    /// <see cref="HotKeyModel"/> and the reader of the access-sample stream, both services hosted. The caller registers
+    /// <see cref="HotKeyModel"/>, the reader of the access-sample stream and the reader of Redis's LFU counters, all
+    /// hosted. The caller registers
     /// an <see cref="StackExchange.Redis.IConnectionMultiplexer"/> with admin commands allowed (for CONFIG and SCAN),
     /// and configures <see cref="HotKeyOptions"/> if the defaults do not fit.
     /// </summary>
@@ -31,6 +33,8 @@ public static class HotKeyTrackerServiceCollectionExtensions
         services.TryAddSingleton<KeyspaceListener>();
         services.TryAddSingleton<IKeyObservationSource>(sp => sp.GetRequiredService<KeyspaceListener>());
         services.AddHostedService(sp => sp.GetRequiredService<KeyspaceListener>());
+        services.TryAddSingleton<LfuFrequencyReader>();
+        services.AddHostedService(sp => sp.GetRequiredService<LfuFrequencyReader>());
         return services;
     }
 }

@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(1012, LogLevel.Warning, "Skipped {Count} malformed access-sample fields in stream {Stream}: each field must be a cache key and a positive decimal count, as in XADD {Stream} MAXLEN ~ 1000000 * product:42 17. Fix the app that writes them.")]
     public static partial void SamplesRejected(ILogger logger, long count, string stream);
+
+    [LoggerMessage(1013, LogLevel.Information, "Redis's own read counters are not used: maxmemory-policy is {Policy}, not an LFU policy (allkeys-lfu or volatile-lfu); hotness comes from access samples and app writes")]
+    public static partial void LfuOff(ILogger logger, string policy);
+
+    [LoggerMessage(1014, LogLevel.Warning, "Reading OBJECT FREQ counters failed; trying again next interval")]
+    public static partial void LfuReadFailed(ILogger logger, Exception exception);
 }

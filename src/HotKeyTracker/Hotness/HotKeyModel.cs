@@ -45,6 +45,20 @@ public sealed class HotKeyModel
         Interlocked.Add(ref _samples, samples.Count);
     }
 
+    /// <summary>Counts <paramref name="reads"/> reads of <paramref name="key"/> that Redis's own counters stand for.</summary>
+    public void AddReads(string key, double reads, DateTimeOffset at)
+    {
+        if (!(reads > 0) || double.IsInfinity(reads))
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _sketch.Add(key, reads, at);
+        }
+    }
+
     /// <summary>Counts one write of <paramref name="key"/> by an app as <paramref name="weight"/> reads.</summary>
     public void AddWrite(string key, double weight)
     {

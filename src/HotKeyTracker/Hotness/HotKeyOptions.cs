@@ -34,4 +34,10 @@ public sealed class HotKeyOptions
     /// write proves at least one read). The worker's own writes never count. Default 1; 0 ignores writes.
     /// </summary>
     public double AppWriteWeight { get; set; } = 1;
+
+    /// <summary>How often Redis's own LFU counters are read (only under an LFU maxmemory-policy). Default 1 minute.</summary>
+    public TimeSpan LfuPollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The most keys whose LFU counters are read per interval. Default 100,000.</summary>
+    public int LfuMaxKeys { get; set; } = 100_000;
 }

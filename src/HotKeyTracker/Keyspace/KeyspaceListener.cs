@@ -173,6 +173,9 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
         }
     }
 
+    /// <summary>The loader keys last seen to exist.</summary>
+    public IEnumerable<string> KnownKeys => _known.Keys;
+
     /// <summary>Asks for a resync (as after a reconnect); returns at once.</summary>
     public void RequestResync(string reason) => _resyncRequests.Writer.TryWrite(reason);
 
