@@ -1,0 +1,47 @@
+namespace CacheWarmer.HotKeyTracker.Hotness;
+
+public sealed partial class DecayedSpaceSaving
+{
+    // 2^53: the largest count a double still holds to the unit; far below it, counters can never overflow.
+    private const double MaxCount = 9_007_199_254_740_992;
+
+    // Weights stay below 2^30 relative to the landmark: counters then stay below 2^(53+30) times the reads counted,
+    // far from overflow, and one pass over the table every 30 half-lives is nothing.
+    private const double RenormalizeExponent = 30;
+
+    /// <summary>The forward-decay weight of one read at <paramref name="ticks"/>, relative to the landmark.</summary>
+    private double Weight(long ticks)
+    {
+        var exponent = (double)(ticks - _landmarkTicks) / _halfLifeTicks;
+        if (exponent > RenormalizeExponent)
+        {
+            Renormalize(ticks);
+            exponent = 0;
+        }
+
+        return Math.Pow(2, exponent);
+    }
+
+    /// <summary>Moves the landmark to <paramref name="ticks"/>, scaling every counter and error to match.</summary>
+    private void Renormalize(long ticks)
+    {
+        // Multiplying by one positive factor keeps the heap's order; counters far older than 1,000 half-lives
+        // underflow to 0, which is what they are worth.
+        var factor = Math.Pow(2, -(double)(ticks - _landmarkTicks) / _halfLifeTicks);
+        for (var slot = 0; slot < Count; slot++)
+        {
+            _entries[slot].Counter *= factor;
+            _entries[slot].Error *= factor;
+        }
+
+        _landmarkTicks = ticks;
+    }
+
+    /// <summary>Turns a counter into reads per minute at <paramref name="now"/>: decay from the landmark, times λ.</summary>
+    private double RateScale(DateTimeOffset now) =>
+        _lambdaPerMinute * Math.Pow(2, (double)(_landmarkTicks - now.UtcTicks) / _halfLifeTicks);
+
+    private static double PerMinute(double counter, double scale) =>
+        // A query long before the landmark can make the scale infinite; keep the answer a number.
+        counter == 0 ? 0 : Math.Min(counter * scale, double.MaxValue);
+}
