@@ -138,6 +138,24 @@ public sealed class DecayedSpaceSavingTests
         var expected = model.OrderByDescending(pair => pair.Value.Counter).Select(pair => (pair.Key, pair.Value.Counter * PerRead, pair.Value.Error * PerRead));
         var actual = sketch.Top(100, s_origin).Select(e => (e.Key, e.RatePerMinute, e.ErrorPerMinute));
         Assert.Equal(expected, actual);
+        Assert.All(model, pair => Assert.Equal(pair.Value.Counter * PerRead, sketch.RatePerMinute(pair.Key, s_origin)));
+    }
+
+    [Fact]
+    public void Keys_added_while_the_table_grows_keep_their_own_counters()
+    {
+        // The table grows by doubling; a key whose arrival grew it was once indexed to another key's slot.
+        var sketch = Sketch(1_000);
+        for (var i = 1; i <= 1_000; i++)
+        {
+            sketch.Add("key:" + i, i, s_origin);
+        }
+
+        for (var i = 1; i <= 1_000; i++)
+        {
+            sketch.Add("key:" + i, i, s_origin);
+            Assert.Equal(2.0 * i, Round(sketch.RatePerMinute("key:" + i, s_origin) / PerRead));
+        }
     }
 
     private static DecayedSpaceSaving Sketch(int capacity) => new(capacity, s_halfLife, s_origin);
