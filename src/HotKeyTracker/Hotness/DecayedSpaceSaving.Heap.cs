@@ -3,30 +3,27 @@ namespace CacheWarmer.HotKeyTracker.Hotness;
 // The counters in an indexed binary min-heap: the minimum, which Space-Saving replaces, at its root.
 public sealed partial class DecayedSpaceSaving
 {
-    private void Insert(string key, double weight)
+    /// <summary>Gives a new key the next slot; the caller has added it to the index and made room.</summary>
+    private int Insert(string key, double weight)
     {
-        if (Count == _entries.Length)
-        {
-            Grow();
-        }
-
         var slot = Count++;
-        _index.Add(key, slot);
         _entries[slot] = new Entry { Key = key, Counter = weight, HeapPosition = slot };
         _heap[slot] = slot;
         SiftUp(slot);
+        return slot;
     }
 
-    private void ReplaceMinimum(string key, double weight)
+    /// <summary>Gives a new key the smallest counter's slot; the caller has already added it to the index.</summary>
+    private int ReplaceMinimum(string key, double weight)
     {
         var slot = _heap[0];
         ref var entry = ref _entries[slot];
         _index.Remove(entry.Key);
-        _index.Add(key, slot);
         entry.Key = key;
         entry.Error = entry.Counter;
         entry.Counter += weight;
         SiftDown(0);
+        return slot;
     }
 
     private void RemoveSlot(int slot)

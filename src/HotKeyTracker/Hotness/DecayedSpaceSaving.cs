@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace CacheWarmer.HotKeyTracker.Hotness;
 
 /// <summary>
@@ -88,18 +90,27 @@ public sealed partial class DecayedSpaceSaving
             return;
         }
 
-        if (_index.TryGetValue(key, out var slot))
+        // One hash lookup whether the key is tracked or not: a new key gets its slot through the same reference.
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var tracked);
+        if (tracked)
         {
             _entries[slot].Counter += weight;
             SiftDown(_entries[slot].HeapPosition);
         }
         else if (Count < Capacity)
         {
-            Insert(key, weight);
+            if (Count == _entries.Length)
+            {
+                // Growing resizes the index too, which leaves the reference pointing at its old storage.
+                Grow();
+                slot = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
+            }
+
+            slot = Insert(key, weight);
         }
         else
         {
-            ReplaceMinimum(key, weight);
+            slot = ReplaceMinimum(key, weight);
         }
     }
 
