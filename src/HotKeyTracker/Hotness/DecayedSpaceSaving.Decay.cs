@@ -12,6 +12,12 @@ public sealed partial class DecayedSpaceSaving
     /// <summary>The forward-decay weight of one read at <paramref name="ticks"/>, relative to the landmark.</summary>
     private double Weight(long ticks)
     {
+        // Reads arrive in batches that share a time (a stream entry, a second of aggregation): one power per batch.
+        if (ticks == _weightTicks)
+        {
+            return _weight;
+        }
+
         var exponent = (double)(ticks - _landmarkTicks) / _halfLifeTicks;
         if (exponent > RenormalizeExponent)
         {
@@ -19,7 +25,9 @@ public sealed partial class DecayedSpaceSaving
             exponent = 0;
         }
 
-        return Math.Pow(2, exponent);
+        _weightTicks = ticks;
+        _weight = Math.Pow(2, exponent);
+        return _weight;
     }
 
     /// <summary>Moves the landmark to <paramref name="ticks"/>, scaling every counter and error to match.</summary>
@@ -35,6 +43,7 @@ public sealed partial class DecayedSpaceSaving
         }
 
         _landmarkTicks = ticks;
+        _weightTicks = long.MinValue;
     }
 
     /// <summary>Turns a counter into reads per minute at <paramref name="now"/>: decay from the landmark, times λ.</summary>

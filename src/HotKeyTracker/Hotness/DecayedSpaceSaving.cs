@@ -35,6 +35,8 @@ public sealed partial class DecayedSpaceSaving
     private Entry[] _entries = [];
     private int[] _heap = [];
     private long _landmarkTicks;
+    private long _weightTicks = long.MinValue;
+    private double _weight;
 
     /// <summary>Creates an empty sketch.</summary>
     /// <param name="capacity">The most keys tracked at once; memory is proportional to it.</param>
