@@ -36,10 +36,10 @@ public sealed partial class DecayedSpaceSaving
         // Multiplying by one positive factor keeps the heap's order; counters far older than 1,000 half-lives
         // underflow to 0, which is what they are worth.
         var factor = Math.Pow(2, -(double)(ticks - _landmarkTicks) / _halfLifeTicks);
-        for (var slot = 0; slot < Count; slot++)
+        for (var i = 0; i < Count; i++)
         {
-            _entries[slot].Counter *= factor;
-            _entries[slot].Error *= factor;
+            _counters[i] *= factor;
+            _errors[i] *= factor;
         }
 
         _landmarkTicks = ticks;
