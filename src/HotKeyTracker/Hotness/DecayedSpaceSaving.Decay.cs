@@ -36,10 +36,10 @@ public sealed partial class DecayedSpaceSaving
         // Multiplying by one positive factor keeps the heap's order; counters far older than 1,000 half-lives
         // underflow to 0, which is what they are worth.
         var factor = Math.Pow(2, -(double)(ticks - _landmarkTicks) / _halfLifeTicks);
-        for (var i = 0; i < Count; i++)
+        for (var position = 0; position < Count; position++)
         {
-            _counters[i] *= factor;
-            _errors[i] *= factor;
+            _counters[position] *= factor;
+            _errors[_cellAt[position]] *= factor;
         }
 
         _landmarkTicks = ticks;

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace CacheWarmer.HotKeyTracker.Hotness;
 
 /// <summary>
@@ -29,43 +27,33 @@ namespace CacheWarmer.HotKeyTracker.Hotness;
 /// </remarks>
 public sealed partial class DecayedSpaceSaving
 {
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly long _halfLifeTicks;
     private readonly double _lambdaPerMinute;
-
-    // By slot (the index's value): the key, its error and where its counter is in the heap.
-    private string[] _keys = [];
-    private double[] _errors = [];
-    private int[] _positions = [];
-
-    // By heap position: the counter and whose it is. Arrays of their own keep the data a sift touches small enough
-    // to stay in cache (12 bytes a key instead of 40).
-    private double[] _counters = [];
-    private int[] _slots = [];
-
     private long _landmarkTicks;
     private long _weightTicks = long.MinValue;
     private double _weight;
 
     /// <summary>Creates an empty sketch.</summary>
-    /// <param name="capacity">The most keys tracked at once; memory is proportional to it.</param>
+    /// <param name="capacity">The most keys tracked at once, at most 2^28; memory is proportional to it.</param>
     /// <param name="halfLife">How long a read takes to count half as much.</param>
     /// <param name="origin">
     /// A time near the first update (the first landmark); updates long before it weigh less than they should once
     /// their weight underflows (about 1,000 half-lives before).
     /// </param>
     /// <exception cref="ArgumentOutOfRangeException">
-    /// <paramref name="capacity"/> is less than 1 or <paramref name="halfLife"/> is not positive.
+    /// <paramref name="capacity"/> is less than 1 or more than 2^28, or <paramref name="halfLife"/> is not positive.
     /// </exception>
     public DecayedSpaceSaving(int capacity, TimeSpan halfLife, DateTimeOffset origin)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(halfLife, TimeSpan.Zero);
         Capacity = capacity;
         HalfLife = halfLife;
         _halfLifeTicks = halfLife.Ticks;
         _lambdaPerMinute = Math.Log(2) / halfLife.TotalMinutes;
         _landmarkTicks = origin.UtcTicks;
+        Allocate(Math.Min(capacity, InitialSize));
     }
 
     /// <summary>The most keys tracked at once.</summary>
@@ -101,28 +89,21 @@ public sealed partial class DecayedSpaceSaving
             return;
         }
 
-        // One hash lookup whether the key is tracked or not: a new key gets its slot through the same reference.
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var tracked);
-        if (tracked)
+        var hash = key.GetHashCode();
+        var cell = Find(key, hash);
+        if (cell >= 0)
         {
-            var position = _positions[slot];
+            var position = _cells[cell].Position;
             _counters[position] += weight;
             SiftDown(position);
         }
         else if (Count < Capacity)
         {
-            if (Count == _keys.Length)
-            {
-                // Growing resizes the index too, which leaves the reference pointing at its old storage.
-                Grow();
-                slot = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
-            }
-
-            slot = Insert(key, weight);
+            Insert(key, hash, ~cell, weight);
         }
         else
         {
-            slot = ReplaceMinimum(key, weight);
+            ReplaceMinimum(key, hash, weight);
         }
     }
 
@@ -132,20 +113,22 @@ public sealed partial class DecayedSpaceSaving
     public double RatePerMinute(string key, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return _index.TryGetValue(key, out var slot) ? PerMinute(_counters[_positions[slot]], RateScale(now)) : 0;
+        var cell = Find(key, key.GetHashCode());
+        return cell >= 0 ? PerMinute(_counters[_cells[cell].Position], RateScale(now)) : 0;
     }
 
     /// <summary>The estimate of <paramref name="key"/> at <paramref name="now"/>; false when it is not tracked.</summary>
     public bool TryGet(string key, DateTimeOffset now, out HotKeyEstimate estimate)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (!_index.TryGetValue(key, out var slot))
+        var cell = Find(key, key.GetHashCode());
+        if (cell < 0)
         {
             estimate = default;
             return false;
         }
 
-        estimate = Estimate(slot, RateScale(now));
+        estimate = Estimate(cell, RateScale(now));
         return true;
     }
 
@@ -167,15 +150,15 @@ public sealed partial class DecayedSpaceSaving
         var best = new PriorityQueue<int, (double Counter, string Key)>(k, TopOrder.Instance);
         for (var position = 0; position < Count; position++)
         {
-            var slot = _slots[position];
-            var entry = (_counters[position], _keys[slot]);
+            var cell = _cellAt[position];
+            var entry = (_counters[position], _cells[cell].Key!);
             if (best.Count < k)
             {
-                best.Enqueue(slot, entry);
+                best.Enqueue(cell, entry);
             }
             else if (best.TryPeek(out _, out var smallest) && TopOrder.Instance.Compare(entry, smallest) > 0)
             {
-                best.DequeueEnqueue(slot, entry);
+                best.DequeueEnqueue(cell, entry);
             }
         }
 
@@ -193,16 +176,28 @@ public sealed partial class DecayedSpaceSaving
     public void Remove(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_index.Remove(key, out var slot))
+        var cell = Find(key, key.GetHashCode());
+        if (cell < 0)
         {
-            RemoveSlot(slot);
+            return;
         }
+
+        // The heap's last node fills the hole, then goes up or down to its place.
+        var position = _cells[cell].Position;
+        var last = --Count;
+        if (position < last)
+        {
+            var moved = _cellAt[last];
+            Place(_counters[last], moved, position);
+            SiftUp(position);
+            SiftDown(_cells[moved].Position);
+        }
+
+        Vacate(cell);
     }
 
-    private HotKeyEstimate Estimate(int slot, double scale)
-    {
-        return new HotKeyEstimate(_keys[slot], PerMinute(_counters[_positions[slot]], scale), PerMinute(_errors[slot], scale));
-    }
+    private HotKeyEstimate Estimate(int cell, double scale) =>
+        new(_cells[cell].Key!, PerMinute(_counters[_cells[cell].Position], scale), PerMinute(_errors[cell], scale));
 
     /// <summary>Smaller counters first, and among equal counters the later key, so the queue drops them first.</summary>
     private sealed class TopOrder : IComparer<(double Counter, string Key)>
