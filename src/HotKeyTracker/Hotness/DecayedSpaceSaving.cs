@@ -95,7 +95,11 @@ public sealed partial class DecayedSpaceSaving
         {
             var position = _cells[cell].Position;
             _counters[position] += weight;
-            SiftDown(position);
+            if ((position << 2) + 1 < Count)
+            {
+                // Three nodes in four are leaves, and hot keys sink to the leaves: most updates end here.
+                SiftDown(position);
+            }
         }
         else if (Count < Capacity)
         {
