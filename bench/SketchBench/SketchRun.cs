@@ -24,7 +24,7 @@ internal static class SketchRun
         var distinctSeen = ranks.Distinct().Count();
 
         // Timed runs of each contender, interleaved so that the machine's noise falls on all of them alike.
-        var contenders = new List<(string Name, Func<string[], double> Run)>();
+        var contenders = new List<(string Name, Func<string[], Rate> Run)>();
         foreach (var capacity in options.Capacities)
         {
             contenders.Add(($"sketch {capacity}", s => Contenders.SketchIngest(s, capacity, options.HalfLife, options.PerTimestamp)));
@@ -44,14 +44,14 @@ internal static class SketchRun
             run(warmUp);
         }
 
-        var rates = contenders.ToDictionary(c => c.Name, _ => new List<double>());
+        var rates = contenders.ToDictionary(c => c.Name, _ => new List<Rate>());
         for (var repetition = 1; repetition <= options.Repetitions; repetition++)
         {
             foreach (var (name, run) in contenders)
             {
                 var rate = run(stream);
                 rates[name].Add(rate);
-                progress.WriteLine($"  repetition {repetition}: {name,-42} {rate / 1e6,6:0.00} M updates/s");
+                progress.WriteLine($"  repetition {repetition}: {name,-42} {rate.Wall / 1e6,6:0.00} M updates/s ({rate.Cpu / 1e6:0.00} by CPU time)");
             }
         }
 
