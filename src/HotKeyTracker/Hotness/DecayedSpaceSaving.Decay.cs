@@ -5,8 +5,9 @@ public sealed partial class DecayedSpaceSaving
     // 2^53: the largest count a double still holds to the unit; far below it, counters can never overflow.
     private const double MaxCount = 9_007_199_254_740_992;
 
-    // Weights stay below 2^30 relative to the landmark: counters then stay below 2^(53+30) times the reads counted,
-    // far from overflow, and one pass over the table every 30 half-lives is nothing.
+    // Weights stay below 2^30 relative to the landmark, so a counter is at most 2^30 times the reads it counted (far
+    // from overflow, and from losing small weights to rounding), and one pass over the table every 30 half-lives
+    // costs nothing.
     private const double RenormalizeExponent = 30;
 
     /// <summary>The forward-decay weight of one read at <paramref name="ticks"/>, relative to the landmark.</summary>

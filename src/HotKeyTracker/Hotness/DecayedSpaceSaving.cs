@@ -8,9 +8,9 @@ namespace CacheWarmer.HotKeyTracker.Hotness;
 /// <para>
 /// Every read counts with a weight that halves every <see cref="HalfLife"/>: the decayed sum of a key at time t is
 /// S(t) = Σ countᵢ · 2^(−(t − tᵢ)/HalfLife). A key read steadily r times a second has S converging to r/λ with
-/// λ = ln 2 / HalfLife, so the rate reported is S · λ, per minute. A key sampled steadily at r reads a minute reads
-/// r a minute after a few half-lives (within 1 % of r once HalfLife is a few seconds long); when its reads stop, its
-/// rate halves every HalfLife.
+/// λ = ln 2 / HalfLife, so the rate reported is S · λ, in reads per minute. A key sampled steadily at r reads a
+/// minute therefore reads r a minute after a few half-lives (1 − 2^−n of r after n half-lives: 97 % after 5), give or
+/// take 0.35 · Δ/HalfLife of r when its samples arrive every Δ; when its reads stop, its rate halves every HalfLife.
 /// </para>
 /// <para>
 /// Decay is forward: an update at time t adds count · 2^((t − landmark)/HalfLife), and a query divides by the same
@@ -95,9 +95,10 @@ public sealed partial class DecayedSpaceSaving
         {
             var position = _cells[cell].Position;
             _counters[position] += weight;
+
+            // Only a key with children can have to sink: three nodes in four are leaves, and hot keys sink to them.
             if ((position << 2) + 1 < Count)
             {
-                // Three nodes in four are leaves, and hot keys sink to the leaves: most updates end here.
                 SiftDown(position);
             }
         }
