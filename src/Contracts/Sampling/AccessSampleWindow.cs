@@ -10,8 +10,11 @@ internal sealed class AccessSampleWindow(int maxKeys)
 
     // Keys turned away, remembered (up to maxKeys of them) only so each counts once as a dropped pair.
     private readonly ConcurrentDictionary<string, byte> _overflow = new(StringComparer.Ordinal);
-    private int _reserved;
-    private long _overflowReserved;
+    private readonly Lock _gate = new();
+    private int _size;
+    private volatile bool _full;
+    private int _overflowSize;
+    private volatile bool _overflowFull;
     private long _overflowUntracked;
 
     public void Add(string key)
@@ -22,20 +25,32 @@ internal sealed class AccessSampleWindow(int maxKeys)
             return;
         }
 
-        // A slot is reserved before the key is added, so concurrent first reads cannot push the dictionary past the bound.
-        if (Interlocked.Increment(ref _reserved) > maxKeys)
+        // A key's first read in the interval adds it under a short lock (as ConcurrentDictionary's own writes lock), so
+        // two first reads of one key cannot both take a slot, nor one of them be turned away while the other is counted.
+        if (!_full)
         {
-            Interlocked.Decrement(ref _reserved);
-            Overflow(key);
-            return;
+            lock (_gate)
+            {
+                if (!_counts.TryGetValue(key, out box) && _size < maxKeys)
+                {
+                    box = new StrongBox<long>();
+                    _counts[key] = box;
+                    _size++;
+                }
+
+                // Written after the last insert, so a reader that sees it sees every key in the window.
+                _full = _size >= maxKeys;
+            }
+        }
+        else
+        {
+            _counts.TryGetValue(key, out box);
         }
 
-        var added = new StrongBox<long>();
-        box = _counts.GetOrAdd(key, added);
-        if (!ReferenceEquals(box, added))
+        if (box is null)
         {
-            // Another thread added the same key first; its slot covers this key.
-            Interlocked.Decrement(ref _reserved);
+            Overflow(key);
+            return;
         }
 
         Interlocked.Increment(ref box.Value);
@@ -62,15 +77,30 @@ internal sealed class AccessSampleWindow(int maxKeys)
             return;
         }
 
-        if (Interlocked.Increment(ref _overflowReserved) > maxKeys)
+        // The same short lock as a first read: a key turned away twice at once is remembered once.
+        if (!_overflowFull)
         {
-            Interlocked.Increment(ref _overflowUntracked);
+            lock (_gate)
+            {
+                if (_overflow.ContainsKey(key))
+                {
+                    return;
+                }
+
+                if (_overflowSize < maxKeys)
+                {
+                    _overflow[key] = 0;
+                    _overflowSize++;
+                    _overflowFull = _overflowSize >= maxKeys;
+                    return;
+                }
+            }
+        }
+        else if (_overflow.ContainsKey(key))
+        {
             return;
         }
 
-        if (!_overflow.TryAdd(key, 0))
-        {
-            Interlocked.Decrement(ref _overflowReserved);
-        }
+        Interlocked.Increment(ref _overflowUntracked);
     }
 }
