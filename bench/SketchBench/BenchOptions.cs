@@ -8,7 +8,8 @@ internal sealed record BenchOptions
     public const string Usage =
         """
         Usage: CacheWarmer.SketchBench [--updates 10000000] [--distinct 1000000] [--exponent 1.1] [--repetitions 5]
-                                       [--per-timestamp 100] [--seed 42] [--out FILE]
+                                       [--per-timestamp 100] [--seed 42] [--stream-entries 20000] [--fields 100]
+                                       [--producers 3] [--out FILE]
 
           --updates N        keys in the stream, each one Add (count 1)                           (default 10000000)
           --distinct N       Zipf ranks the keys are drawn from, "product:1".."product:N"         (default 1000000)
@@ -16,6 +17,9 @@ internal sealed record BenchOptions
           --repetitions N    timed passes over the stream per contender; the median is reported  (default 5)
           --per-timestamp N  consecutive updates sharing one time, 1 ms apart (a stream entry)    (default 100)
           --seed N           seed of the stream                                                   (default 42)
+          --stream-entries N sample-stream entries per phase through a private Redis; 0 skips it  (default 20000)
+          --fields N         samples (key, count) per stream entry                                (default 100)
+          --producers N      concurrent producers writing the stream                              (default 3)
           --out FILE         also write the results as markdown to FILE
         """;
 
@@ -32,6 +36,12 @@ internal sealed record BenchOptions
     public int Seed { get; init; } = 42;
 
     public string? OutputFile { get; init; }
+
+    public int StreamEntries { get; init; } = 20_000;
+
+    public int FieldsPerEntry { get; init; } = 100;
+
+    public int Producers { get; init; } = 3;
 
     /// <summary>The sketch capacities compared, the first being the worker's default.</summary>
     public IReadOnlyList<int> Capacities { get; } = [100_000, 10_000];
@@ -82,10 +92,19 @@ internal sealed record BenchOptions
                 case "--seed" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seed):
                     options = options with { Seed = seed };
                     break;
+                case "--stream-entries" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n):
+                    options = options with { StreamEntries = n };
+                    break;
+                case "--fields" when PositiveInt(value) is { } n:
+                    options = options with { FieldsPerEntry = n };
+                    break;
+                case "--producers" when PositiveInt(value) is { } n:
+                    options = options with { Producers = n };
+                    break;
                 case "--out":
                     options = options with { OutputFile = value };
                     break;
-                case "--updates" or "--distinct" or "--exponent" or "--repetitions" or "--per-timestamp" or "--seed":
+                case "--updates" or "--distinct" or "--exponent" or "--repetitions" or "--per-timestamp" or "--seed" or "--stream-entries" or "--fields" or "--producers":
                     error = $"{name} {value}: expected a positive number.";
                     return null;
                 default:
@@ -100,7 +119,7 @@ internal sealed record BenchOptions
     /// <summary>The command line that reproduces this run (from the repository root).</summary>
     public string CommandLine() => string.Create(
         CultureInfo.InvariantCulture,
-        $"dotnet run -c Release --project bench/SketchBench -- --updates {Updates} --distinct {Distinct} --exponent {Exponent} --repetitions {Repetitions} --per-timestamp {PerTimestamp} --seed {Seed}");
+        $"dotnet run -c Release --project bench/SketchBench -- --updates {Updates} --distinct {Distinct} --exponent {Exponent} --repetitions {Repetitions} --per-timestamp {PerTimestamp} --seed {Seed} --stream-entries {StreamEntries} --fields {FieldsPerEntry} --producers {Producers}");
 
     private static int? PositiveInt(string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;

@@ -16,6 +16,11 @@ if (options is null)
 
 var report = SketchRun.Run(options, Console.Out);
 var markdown = report.Markdown();
+if (options.StreamEntries > 0)
+{
+    markdown += "\n" + await StreamThroughput.RunAsync(options, Console.Out);
+}
+
 Console.WriteLine();
 Console.Write(markdown);
 if (options.OutputFile is { } path)

@@ -13,6 +13,12 @@ public static class AccessSamples
     /// <summary>The default prefix of worker-owned keys, the same as <see cref="Keys.WorkerKeys.DefaultPrefix"/>.</summary>
     public const string DefaultPrefix = Keys.WorkerKeys.DefaultPrefix;
 
+    /// <summary>
+    /// The largest count one field may carry: a billion reads of one key in about a second is beyond any real cache,
+    /// so a larger count is a bug in its sender and is skipped rather than let swamp every other key.
+    /// </summary>
+    public const long MaxCount = 1_000_000_000;
+
     /// <summary>The approximate length (<c>MAXLEN ~</c>) every writer trims the stream to.</summary>
     public const int MaxLength = 1_000_000;
 
@@ -25,7 +31,7 @@ public static class AccessSamples
 
     /// <summary>
     /// The well-formed samples of <paramref name="entry"/>, in order. Fields with an empty key or with a count that is
-    /// not a positive decimal integer are skipped, never thrown on: the stream is written by apps the reader does not
+    /// not a positive decimal integer up to <see cref="MaxCount"/> are skipped, never thrown on: the stream is written by apps the reader does not
     /// control.
     /// </summary>
     public static IReadOnlyList<AccessSample> Parse(StreamEntry entry) => Parse(entry, out _);
@@ -82,7 +88,8 @@ public static class AccessSamples
         // NumberStyles.None: digits only, so "-3", "+3", " 3" and "3.0" are all rejected rather than reinterpreted.
         if (string.IsNullOrEmpty(key)
             || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count)
-            || count <= 0)
+            || count <= 0
+            || count > MaxCount)
         {
             return false;
         }

@@ -27,12 +27,15 @@ public sealed class AccessSamplesParseTests(RedisFixture redis)
             "product:4", "0",
             "product:5", "1.5",
             "product:6", " 7",
+            "product:8", "1000000001",
+            "product:9", "99999999999999999999999",
             "product:7", "3");
 
         var entry = Assert.Single(await db.StreamRangeAsync(stream));
-        var samples = AccessSamples.Parse(entry);
+        var samples = AccessSamples.Parse(entry, out var rejected);
 
         Assert.Equal([new AccessSample("product:1", 12), new AccessSample("product:7", 3)], samples);
+        Assert.Equal(8, rejected);
     }
 
     [Fact]
