@@ -79,6 +79,36 @@ public sealed class HotKeysTests(RedisFixture redis, PostgresFixture postgres)
         await app;
     }
 
+    [Fact]
+    public async Task A_hot_key_the_source_has_no_row_for_is_not_queried_again_every_second()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("hot_no_row"), 10, cancellation);
+        var config = new WorkerConfig(redis.Configuration, redis.Prefix())
+            .WithPostgres(catalog.ConnectionString)
+            .With("CacheWarmer:HotKeys:MinRatePerMinute", "60")
+            .With("CacheWarmer:HotKeys:HalfLife", "00:00:01")
+            .With("CacheWarmer:HotKeys:CoolDown", "00:00:02");
+        await using var worker = await WorkerHost.StartAsync(config);
+        await using var sampler = new AccessSampler(redis.Connection, new AccessSamplerOptions { KeyPrefix = config.Prefix + "cw:", FlushInterval = TimeSpan.FromMilliseconds(100) });
+
+        // The app keeps reading product:404, which has no row: the worker looks once, writes nothing, and holds off.
+        var until = DateTime.UtcNow.AddSeconds(8);
+        while (DateTime.UtcNow < until)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                sampler.Record(config.Key(404));
+            }
+
+            await Task.Delay(50, cancellation);
+        }
+
+        var loads = await catalog.LoadsAsync();
+        Assert.Equal(1, loads.GetValueOrDefault(404)?.Count);
+        Assert.False(await redis.Connection.GetDatabase().KeyExistsAsync(config.Key(404)));
+    }
+
     // Polls EXISTS of the keys every 100 ms for the given time; returns the keys ever found missing.
     private static async Task<HashSet<string>> WatchAsync(IDatabase db, List<string> keys, TimeSpan duration)
     {

@@ -37,6 +37,9 @@ internal sealed partial class ManagedKeys(
     // A missing key is warmed within this much, at random, so a mass expiry does not load everything at one instant.
     private static readonly TimeSpan WarmSpread = TimeSpan.FromMilliseconds(250);
 
+    // A key the source had no row for is not taken back sooner than this (or CoolDown, if longer).
+    private static readonly TimeSpan MinHoldOff = TimeSpan.FromSeconds(30);
+
     // How often the hot-key model is looked at.
     private static readonly TimeSpan EvaluateInterval = TimeSpan.FromSeconds(1);
 
@@ -45,6 +48,10 @@ internal sealed partial class ManagedKeys(
 
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, ManagedKey> _keys = new(StringComparer.Ordinal);
+
+    // Keys dropped because the source has no row for them, or Redis holds them without a TTL: however hot, they are not
+    // taken back before this time, so a hot key with no row costs one query per hold-off, not one a second.
+    private readonly Dictionary<string, DateTimeOffset> _heldOff = new(StringComparer.Ordinal);
     private bool _fullReported;
 
     /// <summary>Called by the refresh job with each attempt's end.</summary>
@@ -130,15 +137,21 @@ internal sealed partial class ManagedKeys(
             await ForgetAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
-        var spread = TimeSpan.FromSeconds(Math.Max(WarmSpread.TotalSeconds, decision.Enter.Count / PromotionsPerSecond));
-        foreach (var (key, loader) in decision.Enter)
+        foreach (var key in _heldOff.Where(h => h.Value <= now).Select(h => h.Key).ToList())
+        {
+            _heldOff.Remove(key);
+        }
+
+        var enter = decision.Enter.Where(e => !_heldOff.ContainsKey(e.Key)).ToList();
+        var spread = TimeSpan.FromSeconds(Math.Max(WarmSpread.TotalSeconds, enter.Count / PromotionsPerSecond));
+        foreach (var (key, loader) in enter)
         {
             await StartManagingAsync(key, loader, now + Spread(spread), cancellationToken).ConfigureAwait(false);
         }
 
-        if (decision.Enter.Count > 0 || decision.Leave.Count > 0)
+        if (enter.Count > 0 || decision.Leave.Count > 0)
         {
-            Log.HotKeysChanged(logger, decision.Enter.Count, decision.Leave.Count, _keys.Count);
+            Log.HotKeysChanged(logger, enter.Count, decision.Leave.Count, _keys.Count);
         }
     }
 
@@ -248,6 +261,10 @@ internal sealed partial class ManagedKeys(
         if (result.Outcome is RefreshOutcome.NoValue or RefreshOutcome.NotManaged)
         {
             await ForgetAsync(result.Key, cancellationToken).ConfigureAwait(false);
+            if (state.PinnedUntil < time.GetUtcNow())
+            {
+                _heldOff[result.Key] = time.GetUtcNow() + HoldOff();
+            }
         }
         else if (result.RetryAt is { } retryAt)
         {
@@ -298,6 +315,8 @@ internal sealed partial class ManagedKeys(
         KeyObservationCause.Deleted => "deleted",
         _ => "written",
     };
+
+    private TimeSpan HoldOff() => options.Value.HotKeys.CoolDown > MinHoldOff ? options.Value.HotKeys.CoolDown : MinHoldOff;
 
     private static TimeSpan Spread(TimeSpan within) => TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * within.Ticks));
 
