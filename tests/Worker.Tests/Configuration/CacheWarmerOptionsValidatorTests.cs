@@ -96,6 +96,24 @@ public class CacheWarmerOptionsValidatorTests
         { "HotKeys:AppWriteWeight", "-2", "CacheWarmer:HotKeys:AppWriteWeight", ["0 (ignore app writes)"] },
         { "HotKeys:Replay", "-00:01:00", "CacheWarmer:HotKeys:Replay", ["is negative", "only new samples"] },
         { "HotKeys:Pinned:0", "order:7", "CacheWarmer:HotKeys:Pinned:0", ["\"order:7\"", "matches no loader", "\"product:42\""] },
+        { "Http:Urls", "http://0.0.0.0:8080", "CacheWarmer:Http:Urls", ["\"http://0.0.0.0:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey", "CacheWarmer__Http__ApiKey", "http://127.0.0.1:8080"] },
+        { "Http:Urls", "http://+:8080", "CacheWarmer:Http:Urls", ["\"http://+:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey"] },
+        { "Http:Urls", "http://*:8080", "CacheWarmer:Http:Urls", ["\"http://*:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey"] },
+        { "Http:Urls", "http://[::]:8080", "CacheWarmer:Http:Urls", ["\"http://[::]:8080\"", "reachable from other machines"] },
+        { "Http:Urls", "http://cachewarmer.internal:8080", "CacheWarmer:Http:Urls", ["\"http://cachewarmer.internal:8080\"", "reachable from other machines"] },
+        { "Http:Urls", "http://127.0.0.1:8080;http://10.0.0.5:8080", "CacheWarmer:Http:Urls", ["\"http://10.0.0.5:8080\"", "reachable from other machines"] },
+        { "Http:Urls", "127.0.0.1:8080", "CacheWarmer:Http:Urls", ["\"127.0.0.1:8080\"", "not a URL", "http://127.0.0.1:8080"] },
+        { "Http:Urls", "ftp://127.0.0.1:21", "CacheWarmer:Http:Urls", ["\"ftp://127.0.0.1:21\"", "not a URL"] },
+        { "Http:Urls", "http://127.0.0.1:99999", "CacheWarmer:Http:Urls", ["\"http://127.0.0.1:99999\"", "not a URL"] },
+        { "Http:Urls", " ", "CacheWarmer:Http:Urls", ["is empty", "http://127.0.0.1:8080"] },
+        { "Http:ApiKey", "short", "CacheWarmer:Http:ApiKey", ["shorter than 16 characters", "openssl rand -hex 32"] },
+        { "Http:ApiKey", "has white space in it, sadly", "CacheWarmer:Http:ApiKey", ["white space"] },
+        { "Http:MaxKeysPerRequest", "0", "CacheWarmer:Http:MaxKeysPerRequest", ["from 1 to 1000000", "10000"] },
+        { "Http:MaxRequestBytes", "100", "CacheWarmer:Http:MaxRequestBytes", ["from 1024", "1048576"] },
+        { "Http:WarmPin", "-00:00:01", "CacheWarmer:Http:WarmPin", ["negative", "\"00:10:00\""] },
+        { "Http:Warm:MaxPerSecond", "0", "CacheWarmer:Http:Warm:MaxPerSecond", ["above 0", "200"] },
+        { "Http:Warm:MaxPerSecond", "NaN", "CacheWarmer:Http:Warm:MaxPerSecond", ["above 0", "200"] },
+        { "Http:Warm:MaxConcurrency", "0", "CacheWarmer:Http:Warm:MaxConcurrency", ["from 1 to 1024", "8"] },
     };
 
     [Theory]
@@ -111,6 +129,43 @@ public class CacheWarmerOptionsValidatorTests
         {
             Assert.Contains(word, failure, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080")]
+    [InlineData("http://localhost:8080")]
+    [InlineData("http://[::1]:8080")]
+    [InlineData("https://127.0.0.2:8443")]
+    [InlineData("http://127.0.0.1:0")]
+    [InlineData("http://127.0.0.1:8080; http://[::1]:8080")]
+    public void Loopback_urls_need_no_api_key(string urls)
+    {
+        var result = Validate(With(Valid(), "Http:Urls", urls));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:8080")]
+    [InlineData("http://+:8080")]
+    [InlineData("http://*:8080")]
+    public void Any_url_is_accepted_with_an_api_key(string urls)
+    {
+        var configuration = With(Valid(), "Http:Urls", urls);
+
+        var result = Validate(With(configuration, "Http:ApiKey", "0123456789abcdef0123456789abcdef"));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void A_rejected_api_key_is_never_part_of_the_message()
+    {
+        const string Key = "secret-but-short";
+        var result = Validate(With(Valid(), "Http:ApiKey", Key[..10]));
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.DoesNotContain(Key[..10], failure, StringComparison.Ordinal);
     }
 
     [Fact]
