@@ -63,6 +63,18 @@ internal sealed partial class WarmJobs(
         return (job, results);
     }
 
+    /// <summary>Jobs remembered now, running or finished.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _jobs.Count;
+            }
+        }
+    }
+
     /// <summary>The job with this id, if this replica still remembers it.</summary>
     public WarmJob? Find(string id)
     {

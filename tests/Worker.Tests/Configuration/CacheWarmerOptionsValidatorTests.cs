@@ -1,5 +1,7 @@
 using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -227,6 +229,33 @@ public class CacheWarmerOptionsValidatorTests
         var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
 
         Assert.Contains("CacheWarmer:Loaders:product:Source \"warehouse\" is not a configured source", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Web_host_listening_beyond_loopback_without_an_api_key_refuses_to_start_and_binds_nothing()
+    {
+        var port = FreePort();
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        var configuration = With(Valid(), "Redis:Configuration", "127.0.0.1:1,connectTimeout=200");
+        builder.Configuration.AddInMemoryCollection(With(configuration, "Http:Urls", $"http://0.0.0.0:{port}"));
+        builder.AddCacheWarmer();
+        builder.AddCacheWarmerApi();
+        await using var app = builder.Build();
+        app.MapCacheWarmerApi();
+
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains($"CacheWarmer:Http:Urls \"http://0.0.0.0:{port}\" is reachable from other machines", exception.Message, StringComparison.Ordinal);
+        using var probe = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken).AsTask());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static ValidateOptionsResult Validate(Dictionary<string, string?> settings)
