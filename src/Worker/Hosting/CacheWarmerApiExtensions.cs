@@ -4,9 +4,13 @@ using CacheWarmer.Worker.Http;
 using CacheWarmer.Worker.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -66,6 +70,17 @@ public static class CacheWarmerApiExtensions
         return builder;
     }
 
+    // Kestrel's own "Now listening" line is filtered out by the default log levels; ops need to know where the API is.
+    private static void ReportListening(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var apiKeySet = !string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<CacheWarmerOptions>>().Value.Http.ApiKey);
+        Log.ApiListening(
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CacheWarmerApiExtensions).FullName!),
+            string.Join(", ", addresses),
+            apiKeySet ? "needs X-Api-Key" : "needs no key (loopback only)");
+    }
+
     // OpenTelemetry takes every meter of that name in the process. Several hosts share a process in tests and benchmarks,
     // and each must report its own figures, so instruments of another host's IMeterFactory are dropped.
     private static void OnlyThisHostsMeters(IServiceProvider provider, MeterProviderBuilder metrics)
@@ -88,6 +103,7 @@ public static class CacheWarmerApiExtensions
         app.MapProbes();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi();
+        app.Lifetime.ApplicationStarted.Register(() => ReportListening(app));
         return app;
     }
 }

@@ -295,5 +295,12 @@ public class CacheWarmerOptionsValidatorTests
         ["CacheWarmer:Refresh:FailSafe:RetryDelay"] = "00:00:01",
         ["CacheWarmer:Refresh:CircuitBreaker:FailureThreshold"] = "5",
         ["CacheWarmer:Refresh:CircuitBreaker:BreakDuration"] = "00:00:30",
+        ["CacheWarmer:Http:Urls"] = "http://127.0.0.1:8080",
+        ["CacheWarmer:Http:ApiKey"] = "",
+        ["CacheWarmer:Http:MaxKeysPerRequest"] = "10000",
+        ["CacheWarmer:Http:MaxRequestBytes"] = "1048576",
+        ["CacheWarmer:Http:WarmPin"] = "00:10:00",
+        ["CacheWarmer:Http:Warm:MaxPerSecond"] = "200",
+        ["CacheWarmer:Http:Warm:MaxConcurrency"] = "8",
     };
 }
