@@ -36,7 +36,7 @@ internal sealed class ApiKeyFilter(IOptions<CacheWarmerOptions> options, ILogger
             return await next(context).ConfigureAwait(false);
         }
 
-        Log.ApiKeyRefused(logger, request.Method, request.Path.Value ?? "", context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "?");
+        Log.ApiKeyRefused(logger, request.Method, LogText.Quote(request.Path.Value ?? ""), context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "?");
         return TypedResults.Problem(
             statusCode: StatusCodes.Status401Unauthorized,
             title: "Missing or wrong API key",

@@ -35,7 +35,7 @@ internal sealed class WarmHandler(
         var body = await RequestBody.ReadAsync(context.Request, _maxBytes, cancellationToken).ConfigureAwait(false);
         if (body is null)
         {
-            Log.WarmRefused(logger, remote, "body", $"larger than {_maxBytes} bytes", 1);
+            Log.WarmRefused(logger, remote, "\"body\" (too large)", 1);
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status413PayloadTooLarge,
                 title: "The warm request is too large; nothing was started",
@@ -116,8 +116,8 @@ internal sealed class WarmHandler(
 
     private ValidationProblem Refuse(WarmRequestErrors errors, string remote)
     {
-        var (field, messages) = errors.ByField.First();
-        Log.WarmRefused(logger, remote, field, messages[0], errors.ByField.Count);
+        // The messages quote the request's own text, so only the field (escaped: it may be a client's field name) is logged.
+        Log.WarmRefused(logger, remote, LogText.Quote(errors.ByField.Keys.First()), errors.ByField.Count);
         return TypedResults.ValidationProblem(errors.ByField, detail: errors.Summary(), title: "The warm request is invalid; nothing was started");
     }
 }

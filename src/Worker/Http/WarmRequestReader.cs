@@ -15,6 +15,8 @@ internal sealed class WarmRequestReader(LoaderCatalog catalog, IOptions<CacheWar
 {
     private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 8, AllowDuplicateProperties = false };
 
+    private const string ControlCharacterMessage = "holds a control character (such as a newline or a tab): the API takes no such keys";
+
     private readonly int _maxKeys = options.Value.Http.MaxKeysPerRequest;
 
     public WarmSelection? Read(ReadOnlyMemory<byte> body, WarmRequestErrors errors)
@@ -109,6 +111,10 @@ internal sealed class WarmRequestReader(LoaderCatalog catalog, IOptions<CacheWar
             else if (item.GetString() is not { Length: > 0 } key)
             {
                 errors.Add(field, "is empty: each key is a string such as \"product:1\"");
+            }
+            else if (HasControlCharacter(key))
+            {
+                errors.Add(field, ControlCharacterMessage);
             }
             else if (catalog.Match(key) is not { } match)
             {
@@ -249,6 +255,12 @@ internal sealed class WarmRequestReader(LoaderCatalog catalog, IOptions<CacheWar
             return null;
         }
 
+        if (HasControlCharacter(key))
+        {
+            errors.Add(field, ControlCharacterMessage);
+            return null;
+        }
+
         var match = catalog.Match(key);
         if (match is null || match.Loader != loader || !match.Values.SequenceEqual(values, StringComparer.Ordinal))
         {
@@ -269,6 +281,12 @@ internal sealed class WarmRequestReader(LoaderCatalog catalog, IOptions<CacheWar
         }
 
         var glob = pattern.GetString()!;
+        if (HasControlCharacter(glob))
+        {
+            errors.Add("pattern", ControlCharacterMessage);
+            return null;
+        }
+
         if (!RedisGlob.TryParse(glob, out var prefix, out var error))
         {
             errors.Add("pattern", $"\"{glob}\" is not a valid glob: it {error}");
@@ -308,6 +326,9 @@ internal sealed class WarmRequestReader(LoaderCatalog catalog, IOptions<CacheWar
 
         return true;
     }
+
+    // Keys reach the worker's log lines; one holding a newline could forge a line, so the API takes none.
+    private static bool HasControlCharacter(string text) => text.Any(char.IsControl);
 
     private static int IndexOf(IReadOnlyList<string> names, string name)
     {

@@ -20,8 +20,8 @@ internal static partial class Log
     [LoggerMessage(2110, LogLevel.Information, "Accepted warm {JobId}: {Accepted} keys by {Mode} from {Remote}")]
     public static partial void WarmAccepted(ILogger logger, string jobId, int accepted, string mode, string remote);
 
-    [LoggerMessage(2111, LogLevel.Information, "Refused a warm request from {Remote}: {Field} {Reason} ({Problems} problems in all)")]
-    public static partial void WarmRefused(ILogger logger, string remote, string field, string reason, int problems);
+    [LoggerMessage(2111, LogLevel.Information, "Refused a warm request from {Remote}: {Problems} problems, the first at {Field}")]
+    public static partial void WarmRefused(ILogger logger, string remote, string field, int problems);
 
     [LoggerMessage(2112, LogLevel.Warning, "Refused {Method} {Path} from {Remote}: missing or wrong X-Api-Key")]
     public static partial void ApiKeyRefused(ILogger logger, string method, string path, string remote);
