@@ -1,6 +1,9 @@
 using CacheWarmer.Worker.Hosting;
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.AddCacheWarmer();
-await builder.Build().RunAsync().ConfigureAwait(false);
+builder.AddCacheWarmerApi();
+var app = builder.Build();
+app.MapCacheWarmerApi();
+await app.RunAsync().ConfigureAwait(false);

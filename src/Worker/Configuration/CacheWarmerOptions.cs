@@ -20,6 +20,47 @@ public sealed class CacheWarmerOptions
 
     /// <summary>Which keys are hot enough to keep warm.</summary>
     public HotKeysOptions HotKeys { get; set; } = new();
+
+    /// <summary>The ops HTTP API: warm on demand, hot keys, probes and metrics.</summary>
+    public HttpOptions Http { get; set; } = new();
+}
+
+/// <summary>The <c>CacheWarmer:Http</c> section.</summary>
+public sealed class HttpOptions
+{
+    /// <summary>The default of <see cref="Urls"/>: loopback only.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+
+    /// <summary>
+    /// Where the API listens, separated by <c>;</c>. Default <c>http://127.0.0.1:8080</c>. A URL beyond loopback (such as
+    /// <c>http://0.0.0.0:8080</c>) needs an <see cref="ApiKey"/>.
+    /// </summary>
+    public string Urls { get; set; } = DefaultUrls;
+
+    /// <summary>When set, mutating endpoints require it in the <c>X-Api-Key</c> header. Never logged. Default empty.</summary>
+    public string ApiKey { get; set; } = string.Empty;
+
+    /// <summary>The most keys one warm request may name or find. Default 10,000.</summary>
+    public int MaxKeysPerRequest { get; set; } = 10_000;
+
+    /// <summary>The largest request body accepted, in bytes. Default 1 MiB.</summary>
+    public long MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long a warmed key stays managed, whatever its read rate. Default 10 minutes.</summary>
+    public TimeSpan WarmPin { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How fast warms run on this replica.</summary>
+    public WarmOptions Warm { get; set; } = new();
+}
+
+/// <summary>The <c>CacheWarmer:Http:Warm</c> section: the pace of warms on one replica, all jobs together.</summary>
+public sealed class WarmOptions
+{
+    /// <summary>Keys started per second, at most. Default 200.</summary>
+    public double MaxPerSecond { get; set; } = 200;
+
+    /// <summary>Keys warming at once, at most. Default 8.</summary>
+    public int MaxConcurrency { get; set; } = 8;
 }
 
 /// <summary>The <c>CacheWarmer:HotKeys</c> section.</summary>

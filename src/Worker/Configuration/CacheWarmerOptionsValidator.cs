@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.Contracts.Values;
+using CacheWarmer.Worker.Http;
 using CacheWarmer.Worker.Sources;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -15,12 +16,16 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
 {
     private const string Root = CacheWarmerOptions.SectionName;
 
+    // Shorter keys can be guessed; a random hex key of 32 characters is cheap.
+    private const int MinApiKeyLength = 16;
+
     public ValidateOptionsResult Validate(string? name, CacheWarmerOptions options)
     {
         var failures = new List<string>();
         ValidateRedis(options.Redis, failures);
         ValidateRefresh(options.Refresh, failures);
         ValidateHotKeys(options, failures);
+        ValidateHttp(options.Http, failures);
         foreach (var (sourceName, source) in options.Sources)
         {
             ValidateSource(sourceName, source, failures);
@@ -114,6 +119,50 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             {
                 failures.Add($"{Section}:Pinned:{i} \"{key}\" matches no loader's Key pattern: pin keys the worker can load, such as \"product:42\" for a loader with Key \"product:{{id}}\".");
             }
+        }
+    }
+
+    private static void ValidateHttp(HttpOptions http, List<string> failures)
+    {
+        const string Section = Root + ":Http";
+        if (!ListenUrls.TryParse(http.Urls, out var urls, out var error))
+        {
+            failures.Add($"{Section}:Urls {error}: write one or more URLs separated by ';', such as \"{HttpOptions.DefaultUrls}\".");
+        }
+        else if (string.IsNullOrEmpty(http.ApiKey) && urls.FirstOrDefault(u => !u.IsLoopback) is { Text: not null } open)
+        {
+            failures.Add($"{Section}:Urls \"{open.Text}\" is reachable from other machines, and {Section}:ApiKey is empty, so anyone could warm keys: set {Section}:ApiKey (for example from a secret, as the environment variable CacheWarmer__Http__ApiKey), or listen on loopback only, such as \"{HttpOptions.DefaultUrls}\".");
+        }
+
+        // The key itself is never part of a message.
+        if (!string.IsNullOrEmpty(http.ApiKey) && (http.ApiKey.Length < MinApiKeyLength || http.ApiKey.Any(char.IsWhiteSpace)))
+        {
+            failures.Add($"{Section}:ApiKey is shorter than {MinApiKeyLength} characters or holds white space: use a random key of at least {MinApiKeyLength} characters, such as the output of `openssl rand -hex 32`.");
+        }
+
+        if (http.MaxKeysPerRequest is < 1 or > 1_000_000)
+        {
+            failures.Add($"{Section}:MaxKeysPerRequest is {http.MaxKeysPerRequest}: use a number of keys from 1 to 1000000, such as 10000.");
+        }
+
+        if (http.MaxRequestBytes is < 1024 or > 256L * 1024 * 1024)
+        {
+            failures.Add($"{Section}:MaxRequestBytes is {http.MaxRequestBytes}: use a number of bytes from 1024 to 268435456, such as 1048576 (1 MiB).");
+        }
+
+        if (http.WarmPin < TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:WarmPin is negative ({http.WarmPin}): use a duration such as \"00:10:00\", or \"00:00:00\" to leave warmed keys to the hot-key model.");
+        }
+
+        if (!(http.Warm.MaxPerSecond > 0 && http.Warm.MaxPerSecond <= 100_000))
+        {
+            failures.Add($"{Section}:Warm:MaxPerSecond is {http.Warm.MaxPerSecond}: use a number of keys per second above 0 and at most 100000, such as 200 (every replica warms at this pace).");
+        }
+
+        if (http.Warm.MaxConcurrency is < 1 or > 1024)
+        {
+            failures.Add($"{Section}:Warm:MaxConcurrency is {http.Warm.MaxConcurrency}: use a number from 1 to 1024, such as 8.");
         }
     }
 

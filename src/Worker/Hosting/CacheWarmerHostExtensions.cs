@@ -8,6 +8,7 @@ using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Refresh;
 using CacheWarmer.Worker.Sources;
 using CacheWarmer.Worker.Telemetry;
+using CacheWarmer.Worker.Warming;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,7 +25,8 @@ public static class CacheWarmerHostExtensions
 {
     /// <summary>
     /// Adds the whole worker to a host: configuration (section <c>CacheWarmer</c>, validated at start), Serilog from
-    /// configuration, Redis, sources, the keyspace tracker, the refresh engine on Quartz, and metrics.
+    /// configuration, Redis, sources, the keyspace tracker, the refresh engine on Quartz, warm jobs, and metrics. The
+    /// HTTP API comes on top, for a web host, from <see cref="CacheWarmerApiExtensions"/>.
     /// </summary>
     public static IHostApplicationBuilder AddCacheWarmer(this IHostApplicationBuilder builder)
     {
@@ -81,6 +83,10 @@ public static class CacheWarmerHostExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ReplicaHeartbeat>());
         services.TryAddSingleton<ManagedKeys>();
         services.AddHostedService(sp => sp.GetRequiredService<ManagedKeys>());
+        services.TryAddSingleton<WarmPacer>();
+        services.TryAddSingleton<KeyWarmer>();
+        services.TryAddSingleton<WarmJobs>();
+        services.AddHostedService(sp => sp.GetRequiredService<WarmJobs>());
         AddScheduler(builder);
         return builder;
     }

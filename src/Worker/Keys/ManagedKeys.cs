@@ -296,6 +296,7 @@ internal sealed partial class ManagedKeys(
         var state = _keys[key];
         state.Expiry = expiry;
         state.FireAt = fireAt;
+        Publish(key, fireAt);
         await scheduler.ScheduleAsync(key, fireAt, expiry, missed, cancellationToken).ConfigureAwait(false);
     }
 
@@ -303,6 +304,7 @@ internal sealed partial class ManagedKeys(
     {
         if (_keys.Remove(key))
         {
+            Unpublish(key);
             await scheduler.UnscheduleAsync(key, cancellationToken).ConfigureAwait(false);
         }
     }

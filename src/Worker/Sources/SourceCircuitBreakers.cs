@@ -12,4 +12,7 @@ internal sealed class SourceCircuitBreakers(IOptions<CacheWarmerOptions> options
         StringComparer.Ordinal);
 
     public SourceCircuitBreaker For(string source) => _breakers[source];
+
+    /// <summary>The sources whose breaker is open now (loads fail fast): what <c>/readyz</c> reports.</summary>
+    public IReadOnlyList<string> OpenSources() => [.. _breakers.Where(b => b.Value.IsOpen).Select(b => b.Key).Order(StringComparer.Ordinal)];
 }

@@ -18,6 +18,7 @@ public sealed class CacheWarmerMetrics
     private readonly Counter<long> _hotKeyExpirations;
     private readonly Counter<long> _leaseContended;
     private readonly Counter<long> _keyspaceEvents;
+    private readonly Counter<long> _warmKeys;
     private int _managedKeys;
 
     /// <summary>Creates the instruments.</summary>
@@ -25,11 +26,19 @@ public sealed class CacheWarmerMetrics
     {
         var meter = meterFactory.Create(MeterName);
         _refreshes = meter.CreateCounter<long>("cachewarmer.refreshes", description: "Refresh attempts by loader and outcome.");
-        _loadDuration = meter.CreateHistogram<double>("cachewarmer.load.duration", "s", "Time to load one key from its source.");
-        _refreshLead = meter.CreateHistogram<double>("cachewarmer.refresh.lead", "s", "Time left before expiry when a refreshed value landed.");
+        // Bucket advice in seconds: the exporters' default buckets (0 to 10,000) are meant for milliseconds.
+        _loadDuration = meter.CreateHistogram("cachewarmer.load.duration", "s", "Time to load one key from its source.", advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        });
+        _refreshLead = meter.CreateHistogram("cachewarmer.refresh.lead", "s", "Time left before expiry when a refreshed value landed.", advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+        });
         _hotKeyExpirations = meter.CreateCounter<long>("cachewarmer.hot_key.expirations", description: "Managed keys that expired: misses the worker failed to prevent.");
         _leaseContended = meter.CreateCounter<long>("cachewarmer.lease.contended", description: "Refreshes that found another replica holding the lease.");
         _keyspaceEvents = meter.CreateCounter<long>("cachewarmer.keyspace.events", description: "Keyspace notifications received for loader keys, by event.");
+        _warmKeys = meter.CreateCounter<long>("cachewarmer.warm_keys", description: "Keys warmed on demand, by trigger (http) and outcome.");
         meter.CreateObservableCounter("cachewarmer.access_samples", () => hotKeys.SamplesCounted, description: "Access samples (key and count pairs) read from the sample stream.");
         meter.CreateObservableGauge("cachewarmer.managed_keys", () => Volatile.Read(ref _managedKeys), description: "Keys the worker keeps warm.");
     }
@@ -49,6 +58,9 @@ public sealed class CacheWarmerMetrics
     internal void LeaseContended() => _leaseContended.Add(1);
 
     internal void KeyspaceEvent(string name) => _keyspaceEvents.Add(1, new KeyValuePair<string, object?>("event", name));
+
+    internal void WarmKey(string trigger, string outcome) =>
+        _warmKeys.Add(1, new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", outcome));
 
     internal void ManagedKeys(int count) => Volatile.Write(ref _managedKeys, count);
 }

@@ -25,6 +25,9 @@ internal sealed class WorkerConfig
 
             // The refresh-engine tests keep every loader key warm; the hot-key tests set a threshold.
             ["CacheWarmer:HotKeys:MinRatePerMinute"] = "0",
+
+            // Port 0: the system picks a free port, so hosts and processes running at once never collide.
+            ["CacheWarmer:Http:Urls"] = "http://127.0.0.1:0",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
     }

@@ -17,6 +17,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Where the process's API listens (read from Kestrel's "Now listening on" line), such as http://127.0.0.1:41234/.</summary>
+    public Uri? BaseAddress { get; private set; }
+
     public string Output
     {
         get
@@ -85,6 +88,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+        }
+
+        const string Listening = "Now listening on: ";
+        var listening = line.IndexOf(Listening, StringComparison.Ordinal);
+        if (listening >= 0 && BaseAddress is null)
+        {
+            BaseAddress = new Uri(line[(listening + Listening.Length)..].Trim().TrimEnd('/') + "/");
         }
 
         if (line.Contains("Application started", StringComparison.Ordinal))

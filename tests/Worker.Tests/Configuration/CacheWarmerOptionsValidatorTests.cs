@@ -1,5 +1,7 @@
 using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -96,6 +98,24 @@ public class CacheWarmerOptionsValidatorTests
         { "HotKeys:AppWriteWeight", "-2", "CacheWarmer:HotKeys:AppWriteWeight", ["0 (ignore app writes)"] },
         { "HotKeys:Replay", "-00:01:00", "CacheWarmer:HotKeys:Replay", ["is negative", "only new samples"] },
         { "HotKeys:Pinned:0", "order:7", "CacheWarmer:HotKeys:Pinned:0", ["\"order:7\"", "matches no loader", "\"product:42\""] },
+        { "Http:Urls", "http://0.0.0.0:8080", "CacheWarmer:Http:Urls", ["\"http://0.0.0.0:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey", "CacheWarmer__Http__ApiKey", "http://127.0.0.1:8080"] },
+        { "Http:Urls", "http://+:8080", "CacheWarmer:Http:Urls", ["\"http://+:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey"] },
+        { "Http:Urls", "http://*:8080", "CacheWarmer:Http:Urls", ["\"http://*:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey"] },
+        { "Http:Urls", "http://[::]:8080", "CacheWarmer:Http:Urls", ["\"http://[::]:8080\"", "reachable from other machines"] },
+        { "Http:Urls", "http://cachewarmer.internal:8080", "CacheWarmer:Http:Urls", ["\"http://cachewarmer.internal:8080\"", "reachable from other machines"] },
+        { "Http:Urls", "http://127.0.0.1:8080;http://10.0.0.5:8080", "CacheWarmer:Http:Urls", ["\"http://10.0.0.5:8080\"", "reachable from other machines"] },
+        { "Http:Urls", "127.0.0.1:8080", "CacheWarmer:Http:Urls", ["\"127.0.0.1:8080\"", "not a URL", "http://127.0.0.1:8080"] },
+        { "Http:Urls", "ftp://127.0.0.1:21", "CacheWarmer:Http:Urls", ["\"ftp://127.0.0.1:21\"", "not a URL"] },
+        { "Http:Urls", "http://127.0.0.1:99999", "CacheWarmer:Http:Urls", ["\"http://127.0.0.1:99999\"", "not a URL"] },
+        { "Http:Urls", " ", "CacheWarmer:Http:Urls", ["is empty", "http://127.0.0.1:8080"] },
+        { "Http:ApiKey", "short", "CacheWarmer:Http:ApiKey", ["shorter than 16 characters", "openssl rand -hex 32"] },
+        { "Http:ApiKey", "has white space in it, sadly", "CacheWarmer:Http:ApiKey", ["white space"] },
+        { "Http:MaxKeysPerRequest", "0", "CacheWarmer:Http:MaxKeysPerRequest", ["from 1 to 1000000", "10000"] },
+        { "Http:MaxRequestBytes", "100", "CacheWarmer:Http:MaxRequestBytes", ["from 1024", "1048576"] },
+        { "Http:WarmPin", "-00:00:01", "CacheWarmer:Http:WarmPin", ["negative", "\"00:10:00\""] },
+        { "Http:Warm:MaxPerSecond", "0", "CacheWarmer:Http:Warm:MaxPerSecond", ["above 0", "200"] },
+        { "Http:Warm:MaxPerSecond", "NaN", "CacheWarmer:Http:Warm:MaxPerSecond", ["above 0", "200"] },
+        { "Http:Warm:MaxConcurrency", "0", "CacheWarmer:Http:Warm:MaxConcurrency", ["from 1 to 1024", "8"] },
     };
 
     [Theory]
@@ -111,6 +131,43 @@ public class CacheWarmerOptionsValidatorTests
         {
             Assert.Contains(word, failure, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080")]
+    [InlineData("http://localhost:8080")]
+    [InlineData("http://[::1]:8080")]
+    [InlineData("https://127.0.0.2:8443")]
+    [InlineData("http://127.0.0.1:0")]
+    [InlineData("http://127.0.0.1:8080; http://[::1]:8080")]
+    public void Loopback_urls_need_no_api_key(string urls)
+    {
+        var result = Validate(With(Valid(), "Http:Urls", urls));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:8080")]
+    [InlineData("http://+:8080")]
+    [InlineData("http://*:8080")]
+    public void Any_url_is_accepted_with_an_api_key(string urls)
+    {
+        var configuration = With(Valid(), "Http:Urls", urls);
+
+        var result = Validate(With(configuration, "Http:ApiKey", "0123456789abcdef0123456789abcdef"));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void A_rejected_api_key_is_never_part_of_the_message()
+    {
+        const string Key = "secret-but-short";
+        var result = Validate(With(Valid(), "Http:ApiKey", Key[..10]));
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.DoesNotContain(Key[..10], failure, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -174,6 +231,33 @@ public class CacheWarmerOptionsValidatorTests
         Assert.Contains("CacheWarmer:Loaders:product:Source \"warehouse\" is not a configured source", exception.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Web_host_listening_beyond_loopback_without_an_api_key_refuses_to_start_and_binds_nothing()
+    {
+        var port = FreePort();
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        var configuration = With(Valid(), "Redis:Configuration", "127.0.0.1:1,connectTimeout=200");
+        builder.Configuration.AddInMemoryCollection(With(configuration, "Http:Urls", $"http://0.0.0.0:{port}"));
+        builder.AddCacheWarmer();
+        builder.AddCacheWarmerApi();
+        await using var app = builder.Build();
+        app.MapCacheWarmerApi();
+
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains($"CacheWarmer:Http:Urls \"http://0.0.0.0:{port}\" is reachable from other machines", exception.Message, StringComparison.Ordinal);
+        using var probe = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken).AsTask());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static ValidateOptionsResult Validate(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
@@ -211,5 +295,12 @@ public class CacheWarmerOptionsValidatorTests
         ["CacheWarmer:Refresh:FailSafe:RetryDelay"] = "00:00:01",
         ["CacheWarmer:Refresh:CircuitBreaker:FailureThreshold"] = "5",
         ["CacheWarmer:Refresh:CircuitBreaker:BreakDuration"] = "00:00:30",
+        ["CacheWarmer:Http:Urls"] = "http://127.0.0.1:8080",
+        ["CacheWarmer:Http:ApiKey"] = "",
+        ["CacheWarmer:Http:MaxKeysPerRequest"] = "10000",
+        ["CacheWarmer:Http:MaxRequestBytes"] = "1048576",
+        ["CacheWarmer:Http:WarmPin"] = "00:10:00",
+        ["CacheWarmer:Http:Warm:MaxPerSecond"] = "200",
+        ["CacheWarmer:Http:Warm:MaxConcurrency"] = "8",
     };
 }
