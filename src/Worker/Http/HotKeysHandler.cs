@@ -11,7 +11,9 @@ namespace CacheWarmer.Worker.Http;
 
 /// <summary>
 /// <c>GET /hotkeys?top=50</c>: this replica's view of the hottest keys (its model's estimates), whether it manages
-/// each and when it refreshes it next, and each key's PTTL read in one pipelined round trip.
+/// each and when it refreshes it next, and each key's PTTL read in one pipelined round trip. When the model holds
+/// fewer than <c>top</c> keys, managed keys it does not rank (pinned by a warm or by configuration) fill the list, so
+/// every key the worker keeps warm can be seen.
 /// </summary>
 internal sealed class HotKeysHandler(
     HotKeyModel model,
@@ -35,7 +37,13 @@ internal sealed class HotKeysHandler(
                 title: "The hot-keys request is invalid");
         }
 
-        var estimates = model.Top(count);
+        var estimates = model.Top(count).ToList();
+        if (estimates.Count < count)
+        {
+            var listed = estimates.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+            estimates.AddRange(managed.ManagedKeyNames().Where(k => !listed.Contains(k)).Take(count - estimates.Count).Select(model.Estimate));
+        }
+
         var ttls = await ReadTtlsAsync(estimates).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var hotKeys = new HotKey[estimates.Count];

@@ -14,6 +14,9 @@ internal sealed partial class ManagedKeys
     /// </summary>
     public bool TryGetNextRefresh(string key, out DateTimeOffset nextRefresh) => _published.TryGetValue(key, out nextRefresh);
 
+    /// <summary>The managed keys, as last published; safe from any thread, enumerated without a copy.</summary>
+    public IEnumerable<string> ManagedKeyNames() => _published.Select(p => p.Key);
+
     private void Publish(string key, DateTimeOffset fireAt) => _published[key] = fireAt;
 
     private void Unpublish(string key) => _published.TryRemove(key, out _);

@@ -25,6 +25,16 @@ public sealed class HotKeysEndpointTests(RedisFixture redis, PostgresFixture pos
 
         var warm = await client.PostWarmAsync($$"""{"keys": ["{{config.Key(1)}}"]}""", "?wait=true");
         Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+
+        // Before any read is reported, the warmed key is listed all the same: it is managed (pinned), at rate 0.
+        JsonElement[] listed = [];
+        await Eventually.UntilAsync(
+            async () => (listed = [.. (await (await client.GetAsync("hotkeys", cancellation)).JsonAsync()).EnumerateArray()]).Length == 1,
+            TimeSpan.FromSeconds(10),
+            "the warmed key should be listed");
+        Assert.Equal(config.Key(1), listed[0].GetProperty("key").GetString());
+        Assert.True(listed[0].GetProperty("managed").GetBoolean());
+        Assert.Equal(0, listed[0].GetProperty("ratePerMinute").GetDouble());
         await db.StringSetAsync(config.Key(3), "written by the app, no TTL");
 
         // The app reports its reads: key 1 most, then key 2 (not in Redis), then key 3.
