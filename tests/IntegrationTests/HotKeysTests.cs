@@ -40,15 +40,15 @@ public sealed class HotKeysTests(RedisFixture redis, PostgresFixture postgres)
         var app = Task.Run(
             async () =>
             {
-                while (!stop.IsCancellationRequested)
+                using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+                do
                 {
                     foreach (var id in hot.Take(Volatile.Read(ref stillRead)))
                     {
                         sampler.Record(config.Key(id));
                     }
-
-                    await Task.Delay(100, CancellationToken.None);
                 }
+                while (await tick.WaitForNextTickAsync(CancellationToken.None) && !stop.IsCancellationRequested);
             },
             CancellationToken.None);
 
@@ -94,15 +94,15 @@ public sealed class HotKeysTests(RedisFixture redis, PostgresFixture postgres)
 
         // The app keeps reading product:404, which has no row: the worker looks once, writes nothing, and holds off.
         var until = DateTime.UtcNow.AddSeconds(8);
-        while (DateTime.UtcNow < until)
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        do
         {
             for (var i = 0; i < 5; i++)
             {
                 sampler.Record(config.Key(404));
             }
-
-            await Task.Delay(50, cancellation);
         }
+        while (DateTime.UtcNow < until && await tick.WaitForNextTickAsync(cancellation));
 
         var loads = await catalog.LoadsAsync();
         Assert.Equal(1, loads.GetValueOrDefault(404)?.Count);
@@ -114,12 +114,13 @@ public sealed class HotKeysTests(RedisFixture redis, PostgresFixture postgres)
     {
         var missing = new HashSet<string>(StringComparer.Ordinal);
         var until = DateTime.UtcNow + duration;
-        while (DateTime.UtcNow < until)
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        do
         {
             var exists = await Task.WhenAll(keys.Select(k => db.KeyExistsAsync(k)));
             missing.UnionWith(keys.Where((_, i) => !exists[i]));
-            await Task.Delay(100, TestContext.Current.CancellationToken);
         }
+        while (DateTime.UtcNow < until && await poll.WaitForNextTickAsync(TestContext.Current.CancellationToken));
 
         return missing;
     }
