@@ -37,21 +37,8 @@ internal sealed partial class ManagedKeys(
     // A missing key is warmed within this much, at random, so a mass expiry does not load everything at one instant.
     private static readonly TimeSpan WarmSpread = TimeSpan.FromMilliseconds(250);
 
-    // A key the source had no row for is not taken back sooner than this (or CoolDown, if longer).
-    private static readonly TimeSpan MinHoldOff = TimeSpan.FromSeconds(30);
-
-    // How often the hot-key model is looked at.
-    private static readonly TimeSpan EvaluateInterval = TimeSpan.FromSeconds(1);
-
-    // Keys that become managed together are looked at no faster than this (most are found fresh: one Redis round trip).
-    private const double PromotionsPerSecond = 2000;
-
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, ManagedKey> _keys = new(StringComparer.Ordinal);
-
-    // Keys dropped because the source has no row for them, or Redis holds them without a TTL: however hot, they are not
-    // taken back before this time, so a hot key with no row costs one query per hold-off, not one a second.
-    private readonly Dictionary<string, DateTimeOffset> _heldOff = new(StringComparer.Ordinal);
     private bool _fullReported;
 
     /// <summary>Called by the refresh job with each attempt's end.</summary>
@@ -111,69 +98,6 @@ internal sealed partial class ManagedKeys(
 
         await pump.ConfigureAwait(false);
         await evaluate.ConfigureAwait(false);
-    }
-
-    private async Task EvaluateLoopAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(EvaluateInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                _inbox.Writer.TryWrite(Evaluate.Instance);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async ValueTask EvaluateAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var decision = policy.Decide(model.Top(model.Capacity), _keys, now);
-        foreach (var key in decision.Leave)
-        {
-            await ForgetAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-
-        foreach (var key in _heldOff.Where(h => h.Value <= now).Select(h => h.Key).ToList())
-        {
-            _heldOff.Remove(key);
-        }
-
-        var enter = decision.Enter.Where(e => !_heldOff.ContainsKey(e.Key)).ToList();
-        var spread = TimeSpan.FromSeconds(Math.Max(WarmSpread.TotalSeconds, enter.Count / PromotionsPerSecond));
-        foreach (var (key, loader) in enter)
-        {
-            await StartManagingAsync(key, loader, now + Spread(spread), cancellationToken).ConfigureAwait(false);
-        }
-
-        if (enter.Count > 0 || decision.Leave.Count > 0)
-        {
-            Log.HotKeysChanged(logger, enter.Count, decision.Leave.Count, _keys.Count);
-        }
-    }
-
-    private async ValueTask OnPinAsync(PinRequest pin, CancellationToken cancellationToken)
-    {
-        if (_keys.TryGetValue(pin.Key, out var state))
-        {
-            state.PinnedUntil = pin.Until > state.PinnedUntil ? pin.Until : state.PinnedUntil;
-        }
-        else if (catalog.Match(pin.Key) is { } match)
-        {
-            await StartManagingAsync(pin.Key, match.Loader, time.GetUtcNow() + Spread(WarmSpread), cancellationToken).ConfigureAwait(false);
-            _keys[pin.Key].PinnedUntil = pin.Until;
-        }
-    }
-
-    // A newly managed key is looked at by a refresh that knows no expiry: it finds the key fresh and plans it, or finds
-    // it missing and warms it.
-    private ValueTask StartManagingAsync(string key, Loader loader, DateTimeOffset fireAt, CancellationToken cancellationToken)
-    {
-        _keys[key] = new ManagedKey(loader, time.GetUtcNow());
-        return ScheduleAsync(key, null, fireAt, cancellationToken);
     }
 
     private async Task PumpObservationsAsync(CancellationToken cancellationToken)
@@ -318,14 +242,6 @@ internal sealed partial class ManagedKeys(
         _ => "written",
     };
 
-    private TimeSpan HoldOff() => options.Value.HotKeys.CoolDown > MinHoldOff ? options.Value.HotKeys.CoolDown : MinHoldOff;
-
     private static TimeSpan Spread(TimeSpan within) => TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * within.Ticks));
 
-    private sealed record PinRequest(string Key, DateTimeOffset Until);
-
-    private sealed class Evaluate
-    {
-        public static readonly Evaluate Instance = new();
-    }
 }

@@ -1,0 +1,93 @@
+using CacheWarmer.Worker.Loaders;
+using CacheWarmer.Worker.Telemetry;
+
+namespace CacheWarmer.Worker.Keys;
+
+/// <summary>Which keys enter and leave the managed set: the once-a-second look at the model, pins and hold-offs.</summary>
+internal sealed partial class ManagedKeys
+{
+    // A key the source had no row for is not taken back sooner than this (or CoolDown, if longer).
+    private static readonly TimeSpan MinHoldOff = TimeSpan.FromSeconds(30);
+
+    // How often the hot-key model is looked at.
+    private static readonly TimeSpan EvaluateInterval = TimeSpan.FromSeconds(1);
+
+    // Keys that become managed together are looked at no faster than this (most are found fresh: one Redis round trip).
+    private const double PromotionsPerSecond = 2000;
+
+    // Keys dropped because the source has no row for them, or Redis holds them without a TTL: however hot, they are not
+    // taken back before this time, so a hot key with no row costs one query per hold-off, not one a second.
+    private readonly Dictionary<string, DateTimeOffset> _heldOff = new(StringComparer.Ordinal);
+
+    private async Task EvaluateLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(EvaluateInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _inbox.Writer.TryWrite(Evaluate.Instance);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async ValueTask EvaluateAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var decision = policy.Decide(model.Top(model.Capacity), _keys, now);
+        foreach (var key in decision.Leave)
+        {
+            await ForgetAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var key in _heldOff.Where(h => h.Value <= now).Select(h => h.Key).ToList())
+        {
+            _heldOff.Remove(key);
+        }
+
+        var enter = decision.Enter.Where(e => !_heldOff.ContainsKey(e.Key)).ToList();
+        var spread = TimeSpan.FromSeconds(Math.Max(WarmSpread.TotalSeconds, enter.Count / PromotionsPerSecond));
+        foreach (var (key, loader) in enter)
+        {
+            await StartManagingAsync(key, loader, now + Spread(spread), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (enter.Count > 0 || decision.Leave.Count > 0)
+        {
+            Log.HotKeysChanged(logger, enter.Count, decision.Leave.Count, _keys.Count);
+        }
+    }
+
+    private async ValueTask OnPinAsync(PinRequest pin, CancellationToken cancellationToken)
+    {
+        if (_keys.TryGetValue(pin.Key, out var state))
+        {
+            state.PinnedUntil = pin.Until > state.PinnedUntil ? pin.Until : state.PinnedUntil;
+        }
+        else if (catalog.Match(pin.Key) is { } match)
+        {
+            await StartManagingAsync(pin.Key, match.Loader, time.GetUtcNow() + Spread(WarmSpread), cancellationToken).ConfigureAwait(false);
+            _keys[pin.Key].PinnedUntil = pin.Until;
+        }
+    }
+
+    // A newly managed key is looked at by a refresh that knows no expiry: it finds the key fresh and plans it, or finds
+    // it missing and warms it.
+    private ValueTask StartManagingAsync(string key, Loader loader, DateTimeOffset fireAt, CancellationToken cancellationToken)
+    {
+        _keys[key] = new ManagedKey(loader, time.GetUtcNow());
+        return ScheduleAsync(key, null, fireAt, cancellationToken);
+    }
+
+    private TimeSpan HoldOff() => options.Value.HotKeys.CoolDown > MinHoldOff ? options.Value.HotKeys.CoolDown : MinHoldOff;
+
+    private sealed record PinRequest(string Key, DateTimeOffset Until);
+
+    private sealed class Evaluate
+    {
+        public static readonly Evaluate Instance = new();
+    }
+}
