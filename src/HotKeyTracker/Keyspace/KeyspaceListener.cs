@@ -65,7 +65,10 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
     /// <summary>True once keyspace notifications are subscribed and enabled on every primary.</summary>
     public bool NotificationsActive { get; private set; }
 
-    /// <summary>Completes when the first resync after start has been fully observed.</summary>
+    /// <summary>
+    /// Completes when the first resync after start has scanned every loader pattern and queued each key it found for a
+    /// TTL read; the observations of those keys follow shortly after.
+    /// </summary>
     public Task InitialResync => _initialResync.Task;
 
     private readonly TaskCompletionSource _initialResync = new(TaskCreationOptions.RunContinuationsAsynchronously);
