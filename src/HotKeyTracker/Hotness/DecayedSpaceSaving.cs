@@ -177,6 +177,25 @@ public sealed partial class DecayedSpaceSaving
         return top;
     }
 
+    /// <summary>
+    /// Every tracked key whose rate is at least <paramref name="minRatePerMinute"/>, in no particular order: one pass
+    /// over the counters and no sort, for callers that look at every key above a threshold often (Top sorts).
+    /// </summary>
+    public IReadOnlyList<HotKeyEstimate> Above(double minRatePerMinute, DateTimeOffset now)
+    {
+        var scale = RateScale(now);
+        var above = new List<HotKeyEstimate>();
+        for (var position = 0; position < Count; position++)
+        {
+            if (PerMinute(_counters[position], scale) >= minRatePerMinute)
+            {
+                above.Add(Estimate(_cellAt[position], scale));
+            }
+        }
+
+        return above;
+    }
+
     /// <summary>Forgets <paramref name="key"/>, freeing its counter; nothing happens when it is not tracked.</summary>
     public void Remove(string key)
     {

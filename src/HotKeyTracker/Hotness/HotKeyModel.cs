@@ -84,6 +84,15 @@ public sealed class HotKeyModel
         }
     }
 
+    /// <summary>Every key read at least <paramref name="minRatePerMinute"/> times a minute, in no particular order.</summary>
+    public IReadOnlyList<HotKeyEstimate> Above(double minRatePerMinute)
+    {
+        lock (_lock)
+        {
+            return _sketch.Above(minRatePerMinute, _time.GetUtcNow());
+        }
+    }
+
     /// <summary>The <paramref name="count"/> keys read most, highest rate first.</summary>
     public IReadOnlyList<HotKeyEstimate> Top(int count)
     {

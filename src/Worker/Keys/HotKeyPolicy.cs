@@ -19,33 +19,42 @@ internal sealed class HotKeyPolicy(LoaderCatalog catalog, IOptions<CacheWarmerOp
 
     private readonly HotKeysOptions _options = options.Value.HotKeys;
 
+    /// <summary>The rate under which a managed key starts to cool down; the model is asked for every key above it.</summary>
+    public double ExitRate => _options.MinRatePerMinute * ExitFraction;
+
     /// <summary>True when every loader key with a TTL is managed (<c>MinRatePerMinute</c> 0).</summary>
     public bool ManagesEveryKey => _options.MinRatePerMinute <= 0;
 
     /// <summary>
-    /// Given the model's <paramref name="top"/> keys and the managed ones, marks the managed keys still hot and
-    /// returns the keys to start managing (hottest first, within capacity) and the keys that cooled down.
+    /// Given the model's keys read at least <see cref="ExitRate"/> (in any order; keys under it may be included) and
+    /// the managed ones, marks the managed keys still hot and returns the keys to start managing (hottest first, within
+    /// capacity) and the keys that cooled down.
     /// </summary>
-    public HotKeyDecision Decide(IReadOnlyList<HotKeyEstimate> top, IReadOnlyDictionary<string, ManagedKey> managed, DateTimeOffset now)
+    public HotKeyDecision Decide(IReadOnlyList<HotKeyEstimate> estimates, IReadOnlyDictionary<string, ManagedKey> managed, DateTimeOffset now)
     {
-        var enter = new List<(string Key, Loader Loader)>();
-        var room = _options.Capacity - managed.Count;
-        foreach (var estimate in top)
+        var candidates = new List<(HotKeyEstimate Estimate, Loader Loader)>();
+        foreach (var estimate in estimates)
         {
             if (managed.TryGetValue(estimate.Key, out var key))
             {
-                if (estimate.RatePerMinute >= _options.MinRatePerMinute * ExitFraction)
+                if (estimate.RatePerMinute >= ExitRate)
                 {
                     key.LastHot = now;
                 }
             }
-            else if (room > 0 && estimate.RatePerMinute - estimate.ErrorPerMinute >= _options.MinRatePerMinute
+            else if (estimate.RatePerMinute - estimate.ErrorPerMinute >= _options.MinRatePerMinute
                 && catalog.Match(estimate.Key) is { } match)
             {
-                enter.Add((estimate.Key, match.Loader));
-                room--;
+                candidates.Add((estimate, match.Loader));
             }
         }
+
+        var room = Math.Max(0, _options.Capacity - managed.Count);
+        var enter = candidates
+            .OrderByDescending(c => c.Estimate.RatePerMinute)
+            .Take(room)
+            .Select(c => (c.Estimate.Key, c.Loader))
+            .ToList();
 
         var leave = new List<string>();
         if (!ManagesEveryKey)

@@ -37,7 +37,7 @@ internal sealed partial class ManagedKeys
     private async ValueTask EvaluateAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var decision = policy.Decide(model.Top(model.Capacity), _keys, now);
+        var decision = policy.Decide(model.Above(policy.ExitRate), _keys, now);
         foreach (var key in decision.Leave)
         {
             await ForgetAsync(key, cancellationToken).ConfigureAwait(false);

@@ -65,6 +65,23 @@ public sealed class DecayedSpaceSavingTests
     }
 
     [Fact]
+    public void Above_returns_exactly_the_keys_at_or_over_the_rate_with_the_same_estimates_as_Top()
+    {
+        var sketch = Sketch(10);
+        foreach (var (key, reads) in new[] { ("a", 10), ("b", 2), ("c", 7), ("d", 3), ("e", 7) })
+        {
+            sketch.Add(key, reads, s_origin);
+        }
+
+        var above = sketch.Above(7 * PerRead, s_origin);
+
+        Assert.Equal(["a", "c", "e"], above.Select(e => e.Key).Order());
+        Assert.Equal(sketch.Top(3, s_origin).OrderBy(e => e.Key), above.OrderBy(e => e.Key));
+        Assert.Equal(5, sketch.Above(0, s_origin).Count);
+        Assert.Empty(sketch.Above(11 * PerRead, s_origin));
+    }
+
+    [Fact]
     public void Remove_forgets_a_key_and_frees_its_counter()
     {
         var sketch = Sketch(3);

@@ -5,6 +5,7 @@ using CacheWarmer.HotKeyTracker.ServerCounters;
 using CacheWarmer.TestUtils;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace CacheWarmer.HotKeyTracker.Tests.ServerCounters;
@@ -52,7 +53,7 @@ public sealed class LfuFrequencyReaderTests
         foreach (var key in new[] { "product:1", "product:2" })
         {
             var counter = (long)await db.ExecuteAsync("OBJECT", "FREQ", key);
-            Assert.Equal(LfuFrequencyReader.ReadsPerMinute(counter, 10, 1), model.Estimate(key).RatePerMinute / perRead, 0.01);
+            Assert.Equal(LfuFrequencyReader.ReadsPerMinute(counter, 10, 1), model.Estimate(key).RatePerMinute / perRead, 1e-6);
         }
     }
 
@@ -80,9 +81,11 @@ public sealed class LfuFrequencyReaderTests
         TestContext.Current.CancellationToken.Register(() => listener.StopAsync(CancellationToken.None));
         await Eventually.UntilAsync(() => listener.KnownKeys.Count() == keys, TimeSpan.FromSeconds(10), "the listener should find the keys");
 
+        // The model's clock stands still, so the weights read back exactly as they were added.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = Options.Create(new HotKeyOptions());
-        var model = new HotKeyModel(options, TimeProvider.System);
+        var model = new HotKeyModel(options, time);
         var logger = new FakeLogger<LfuFrequencyReader>();
-        return (new LfuFrequencyReader(connection, listener, model, options, TimeProvider.System, logger), model, logger);
+        return (new LfuFrequencyReader(connection, listener, model, options, time, logger), model, logger);
     }
 }
