@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(2209, LogLevel.Warning, "Warmup: Redis failed while warming {Key}")]
     public static partial void WarmupKeyFailed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(2210, LogLevel.Warning, "Warmup {Warmup}: Predict is not built yet, so only its Keys and Ids are warmed ({Keys} keys, Ids {IdsState})")]
+    public static partial void WarmupPredictNotBuilt(ILogger logger, string warmup, int keys, string idsState);
 }
