@@ -35,6 +35,16 @@ public static class WorkerKeys
     public static string Replica(string prefix, string replicaId) => prefix + "replica:" + replicaId;
 
     /// <summary>
+    /// The claim on one firing of a scheduled warmup: <c>{prefix}warmup:{name:fireTimeUnixMs}</c>, holding the
+    /// running replica's <c>replicaId:token</c>, then <c>done</c> once every key was reached. The braces are the
+    /// cluster hash tag, shared with <see cref="WarmupProgress"/> so one script can touch both.
+    /// </summary>
+    public static string Warmup(string prefix, string name, long fireTimeUnixMs) => prefix + "warmup:{" + name + ":" + fireTimeUnixMs + "}";
+
+    /// <summary>The keys one warmup firing has finished: a set at <c>{prefix}warmup:{name:fireTimeUnixMs}:done</c>.</summary>
+    public static string WarmupProgress(string prefix, string name, long fireTimeUnixMs) => Warmup(prefix, name, fireTimeUnixMs) + ":done";
+
+    /// <summary>
     /// Returns text that hashes to the same cluster slot as <paramref name="key"/> and names it uniquely: the key itself
     /// when it carries a hash tag, else the key wrapped as one (<c>{product:1}</c>). A tag-less key holding a <c>}</c>
     /// cannot be wrapped (its own brace would end the tag early), so it gets a short tag of its slot in front instead:

@@ -23,6 +23,9 @@ public sealed class CacheWarmerOptions
 
     /// <summary>The ops HTTP API: warm on demand, hot keys, probes and metrics.</summary>
     public HttpOptions Http { get; set; } = new();
+
+    /// <summary>Named warms on cron schedules, ahead of known traffic spikes.</summary>
+    public Dictionary<string, WarmupOptions> Warmups { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>The <c>CacheWarmer:Http</c> section.</summary>

@@ -41,6 +41,11 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             ValidateLoader(loaderName, loader, options, failures);
         }
 
+        foreach (var (warmupName, warmup) in options.Warmups)
+        {
+            ValidateWarmup(warmupName, warmup, options, failures);
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

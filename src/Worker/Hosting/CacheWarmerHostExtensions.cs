@@ -9,6 +9,7 @@ using CacheWarmer.Worker.Refresh;
 using CacheWarmer.Worker.Sources;
 using CacheWarmer.Worker.Telemetry;
 using CacheWarmer.Worker.Warming;
+using CacheWarmer.Worker.Warmups;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -87,6 +88,10 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<KeyWarmer>();
         services.TryAddSingleton<WarmJobs>();
         services.AddHostedService(sp => sp.GetRequiredService<WarmJobs>());
+        services.TryAddSingleton<WarmupKeySource>();
+        services.TryAddSingleton<WarmupRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<WarmupRunner>());
+        services.AddHostedService<WarmupScheduler>();
         AddScheduler(builder);
         return builder;
     }
@@ -101,6 +106,7 @@ public static class CacheWarmerHostExtensions
             q.UseInMemoryStore(_ => { });
             q.UseDefaultThreadPool(Math.Clamp(refresh.MaxConcurrency, 1, 1024));
             q.AddJob<RefreshJob>(job => job.WithIdentity(RefreshJob.Key).StoreDurably());
+            q.AddJob<WarmupJob>(job => job.WithIdentity(WarmupJob.Key).StoreDurably());
         });
         // Registered last so it stops first: the scheduler drains running refreshes before the rest shuts down.
         builder.Services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);

@@ -38,7 +38,7 @@ public sealed class CacheWarmerMetrics
         _hotKeyExpirations = meter.CreateCounter<long>("cachewarmer.hot_key.expirations", description: "Managed keys that expired: misses the worker failed to prevent.");
         _leaseContended = meter.CreateCounter<long>("cachewarmer.lease.contended", description: "Refreshes that found another replica holding the lease.");
         _keyspaceEvents = meter.CreateCounter<long>("cachewarmer.keyspace.events", description: "Keyspace notifications received for loader keys, by event.");
-        _warmKeys = meter.CreateCounter<long>("cachewarmer.warm_keys", description: "Keys warmed on demand, by trigger (http) and outcome.");
+        _warmKeys = meter.CreateCounter<long>("cachewarmer.warm_keys", description: "Keys warmed on demand or on a schedule, by trigger (http, schedule) and outcome.");
         meter.CreateObservableCounter("cachewarmer.access_samples", () => hotKeys.SamplesCounted, description: "Access samples (key and count pairs) read from the sample stream.");
         meter.CreateObservableGauge("cachewarmer.managed_keys", () => Volatile.Read(ref _managedKeys), description: "Keys the worker keeps warm.");
     }

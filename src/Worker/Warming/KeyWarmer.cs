@@ -11,7 +11,8 @@ namespace CacheWarmer.Worker.Warming;
 /// Warms one key through the same <see cref="Refresher"/> as the scheduled refreshes: single flight, the lease, the
 /// re-check and the fenced write. It asks for the key with no planned expiry, so a key that is there is found fresh and
 /// left as it is, and a missing key is loaded by exactly one replica: the others find the lease busy, wait for it, and
-/// then find the key fresh. The key is then pinned as managed for <see cref="HttpOptions.WarmPin"/>.
+/// then find the key fresh. The key is then pinned as managed for <see cref="HttpOptions.WarmPin"/>, or until the
+/// time the caller gives (a scheduled warmup pins through its spike window).
 /// </summary>
 internal sealed class KeyWarmer(
     Refresher refresher,
@@ -25,7 +26,7 @@ internal sealed class KeyWarmer(
     private readonly RefreshOptions _refresh = options.Value.Refresh;
     private readonly TimeSpan _pin = options.Value.Http.WarmPin;
 
-    public async Task<WarmOutcome> WarmAsync(LoaderMatch match, string trigger, CancellationToken cancellationToken)
+    public async Task<WarmOutcome> WarmAsync(LoaderMatch match, string trigger, CancellationToken cancellationToken, DateTimeOffset? pinUntil = null)
     {
         // A busy lease is another replica loading this key; it finishes within its load timeout, or its lease runs out.
         var giveUpAt = time.GetUtcNow() + _refresh.LeaseTtl + _refresh.LoadTimeout;
@@ -52,9 +53,10 @@ internal sealed class KeyWarmer(
         }
 
         // A failed key is pinned too: the refresh engine keeps retrying it with backoff while the pin lasts.
-        if (_pin > TimeSpan.Zero && outcome is WarmOutcome.Loaded or WarmOutcome.AlreadyWarm or WarmOutcome.Failed)
+        var until = pinUntil ?? (_pin > TimeSpan.Zero ? time.GetUtcNow() + _pin : null);
+        if (until is { } pin && outcome is WarmOutcome.Loaded or WarmOutcome.AlreadyWarm or WarmOutcome.Failed)
         {
-            managed.Pin(match.Key, time.GetUtcNow() + _pin);
+            managed.Pin(match.Key, pin);
         }
 
         metrics.WarmKey(trigger, WarmOutcomes.Label(outcome));

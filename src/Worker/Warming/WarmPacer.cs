@@ -18,10 +18,15 @@ internal sealed class WarmPacer : IDisposable
     private DateTimeOffset _next;
 
     public WarmPacer(IOptions<CacheWarmerOptions> options, TimeProvider time)
+        : this(options.Value.Http.Warm.MaxPerSecond, options.Value.Http.Warm.MaxConcurrency, time)
     {
-        var warm = options.Value.Http.Warm;
-        _slots = new SemaphoreSlim(warm.MaxConcurrency, warm.MaxConcurrency);
-        _interval = TimeSpan.FromSeconds(1 / warm.MaxPerSecond);
+    }
+
+    /// <summary>A pacer of its own, such as one firing of a scheduled warmup.</summary>
+    public WarmPacer(double maxPerSecond, int maxConcurrency, TimeProvider time)
+    {
+        _slots = new SemaphoreSlim(maxConcurrency, maxConcurrency);
+        _interval = TimeSpan.FromSeconds(1 / maxPerSecond);
         _time = time;
     }
 

@@ -116,7 +116,95 @@ public class CacheWarmerOptionsValidatorTests
         { "Http:Warm:MaxPerSecond", "0", "CacheWarmer:Http:Warm:MaxPerSecond", ["above 0", "200"] },
         { "Http:Warm:MaxPerSecond", "NaN", "CacheWarmer:Http:Warm:MaxPerSecond", ["above 0", "200"] },
         { "Http:Warm:MaxConcurrency", "0", "CacheWarmer:Http:Warm:MaxConcurrency", ["from 1 to 1024", "8"] },
+        { "Warmups:morning-rush:Cron", "0 61 8 ? * MON-FRI", "CacheWarmer:Warmups:morning-rush:Cron", ["\"0 61 8 ? * MON-FRI\"", "not a valid Quartz cron expression", "'?'", "\"0 55 8 ? * MON-FRI\""] },
+        { "Warmups:morning-rush:Cron", "55 8 * * 1-5", "CacheWarmer:Warmups:morning-rush:Cron", ["not a valid Quartz cron expression", "seconds first"] },
+        { "Warmups:morning-rush:Cron", " ", "CacheWarmer:Warmups:morning-rush:Cron", ["is empty", "\"0 55 8 ? * MON-FRI\""] },
+        { "Warmups:morning-rush:TimeZone", "Mars/Olympus_Mons", "CacheWarmer:Warmups:morning-rush:TimeZone", ["\"Mars/Olympus_Mons\"", "not a time zone", "\"Europe/Berlin\"", "\"UTC\""] },
+        { "Warmups:morning-rush:TimeZone", "", "CacheWarmer:Warmups:morning-rush:TimeZone", ["not a time zone", "\"Europe/Berlin\""] },
+        { "Warmups:morning-rush:Loader", "prodcut", "CacheWarmer:Warmups:morning-rush:Loader", ["\"prodcut\"", "not a configured loader", "\"product\"", "CacheWarmer:Loaders"] },
+        { "Warmups:morning-rush:Loader", "", "CacheWarmer:Warmups:morning-rush:Loader", ["is empty", "\"product\""] },
+        { "Warmups:morning-rush:Keys:0", "order:7", "CacheWarmer:Warmups:morning-rush:Keys:0", ["\"order:7\"", "does not match", "\"product:{id}\"", "\"product\""] },
+        { "Warmups:morning-rush:Predict:Window", "00:00:00", "CacheWarmer:Warmups:morning-rush:Predict:Window", ["positive duration", "\"01:00:00\""] },
+        { "Warmups:morning-rush:Predict:Top", "0", "CacheWarmer:Warmups:morning-rush:Predict:Top", ["from 1 to 100000", "1000"] },
+        { "Warmups:morning-rush:Predict:Lead", "-00:01:00", "CacheWarmer:Warmups:morning-rush:Predict:Lead", ["\"00:00:00\" to one day"] },
+        { "Warmups:morning-rush:MaxPerSecond", "0", "CacheWarmer:Warmups:morning-rush:MaxPerSecond", ["above 0", "200"] },
+        { "Warmups:morning-rush:MaxPerSecond", "NaN", "CacheWarmer:Warmups:morning-rush:MaxPerSecond", ["above 0", "200"] },
+        { "Warmups:morning-rush:MaxConcurrency", "0", "CacheWarmer:Warmups:morning-rush:MaxConcurrency", ["from 1 to 1024", "8"] },
+        { "Warmups:morning-rush:Pin", "00:00:00", "CacheWarmer:Warmups:morning-rush:Pin", ["positive duration", "\"01:00:00\""] },
     };
+
+    [Fact]
+    public void A_warmup_with_nothing_to_warm_fails_naming_keys_ids_and_predict()
+    {
+        var settings = Valid();
+        settings.Remove("CacheWarmer:Warmups:morning-rush:Keys:0");
+        settings.Remove("CacheWarmer:Warmups:morning-rush:Ids");
+        settings.Remove("CacheWarmer:Warmups:morning-rush:Predict:Window");
+
+        var result = Validate(settings);
+
+        var failure = Assert.Single(result.Failures ?? []);
+        Assert.StartsWith("CacheWarmer:Warmups:morning-rush has nothing to warm", failure, StringComparison.Ordinal);
+        Assert.Contains("Keys", failure, StringComparison.Ordinal);
+        Assert.Contains("Ids", failure, StringComparison.Ordinal);
+        Assert.Contains("Predict", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ids_need_a_loader_with_one_key_parameter()
+    {
+        var settings = With(Valid(), "Loaders:product:Key", "product:{region}:{id}");
+        settings = With(settings, "Loaders:product:Query", "SELECT id FROM products WHERE region = @region AND id = @id");
+        settings = With(settings, "Warmups:morning-rush:Keys:0", "product:eu:1");
+
+        var result = Validate(settings);
+
+        var failure = Assert.Single(result.Failures ?? []);
+        Assert.StartsWith("CacheWarmer:Warmups:morning-rush:Ids ", failure, StringComparison.Ordinal);
+        Assert.Contains("exactly one key parameter", failure, StringComparison.Ordinal);
+        Assert.Contains("Keys instead", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_warmup_name_that_cannot_be_part_of_a_redis_key_is_refused()
+    {
+        var settings = Valid();
+        foreach (var key in settings.Keys.Where(k => k.StartsWith("CacheWarmer:Warmups:morning-rush:", StringComparison.Ordinal)).ToList())
+        {
+            settings[key.Replace("morning-rush", "morning {rush}", StringComparison.Ordinal)] = settings[key];
+            settings.Remove(key);
+        }
+
+        var result = Validate(settings);
+
+        var failure = Assert.Single(result.Failures ?? []);
+        Assert.StartsWith("CacheWarmer:Warmups:morning {rush} has a name", failure, StringComparison.Ordinal);
+        Assert.Contains("\"morning-rush\"", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("UTC")]
+    [InlineData("Europe/Berlin")]
+    [InlineData("America/New_York")]
+    public void Iana_time_zones_are_accepted(string zone)
+    {
+        var result = Validate(With(Valid(), "Warmups:morning-rush:TimeZone", zone));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void A_warmup_with_only_keys_defaults_to_utc_and_passes()
+    {
+        var settings = Valid();
+        settings.Remove("CacheWarmer:Warmups:morning-rush:TimeZone");
+        settings.Remove("CacheWarmer:Warmups:morning-rush:Ids");
+        settings.Remove("CacheWarmer:Warmups:morning-rush:Predict:Window");
+
+        var result = Validate(settings);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
 
     [Theory]
     [MemberData(nameof(InvalidSettings))]
@@ -174,7 +262,7 @@ public class CacheWarmerOptionsValidatorTests
     public void No_loaders_fails_once_with_an_example_loader()
     {
         var configuration = Valid();
-        foreach (var key in configuration.Keys.Where(k => k.StartsWith("CacheWarmer:Loaders:", StringComparison.Ordinal)).ToList())
+        foreach (var key in configuration.Keys.Where(k => k.StartsWith("CacheWarmer:Loaders:", StringComparison.Ordinal) || k.StartsWith("CacheWarmer:Warmups:", StringComparison.Ordinal)).ToList())
         {
             configuration.Remove(key);
         }
@@ -270,7 +358,7 @@ public class CacheWarmerOptionsValidatorTests
     private static Dictionary<string, string?> With(Dictionary<string, string?> settings, string setting, string value) =>
         new(settings, StringComparer.OrdinalIgnoreCase) { [$"{CacheWarmerOptions.SectionName}:{setting}"] = value };
 
-    // The CacheWarmer section of the repository's appsettings.json.
+    // The CacheWarmer section of the repository's appsettings.json, plus one warmup.
     private static Dictionary<string, string?> Valid() => new(StringComparer.OrdinalIgnoreCase)
     {
         ["CacheWarmer:Redis:Configuration"] = "127.0.0.1:6379",
@@ -302,5 +390,12 @@ public class CacheWarmerOptionsValidatorTests
         ["CacheWarmer:Http:WarmPin"] = "00:10:00",
         ["CacheWarmer:Http:Warm:MaxPerSecond"] = "200",
         ["CacheWarmer:Http:Warm:MaxConcurrency"] = "8",
+        ["CacheWarmer:Warmups:morning-rush:Cron"] = "0 55 8 ? * MON-FRI",
+        ["CacheWarmer:Warmups:morning-rush:TimeZone"] = "Europe/Berlin",
+        ["CacheWarmer:Warmups:morning-rush:Loader"] = "product",
+        ["CacheWarmer:Warmups:morning-rush:Keys:0"] = "product:1",
+        ["CacheWarmer:Warmups:morning-rush:Ids"] = "SELECT id FROM products WHERE id <= 10",
+        ["CacheWarmer:Warmups:morning-rush:Predict:Window"] = "01:00:00",
+        ["CacheWarmer:Warmups:morning-rush:MaxPerSecond"] = "200",
     };
 }

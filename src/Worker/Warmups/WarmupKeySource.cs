@@ -1,0 +1,96 @@
+using System.Data.Common;
+using System.Globalization;
+using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Loaders;
+using CacheWarmer.Worker.Sources;
+using Dapper;
+
+namespace CacheWarmer.Worker.Warmups;
+
+/// <summary>
+/// The keys one firing warms: the configured <c>Keys</c>, and the ids the <c>Ids</c> query returns at that firing,
+/// each made a key through the loader's pattern. A problem (the query fails, returns nothing, or returns a column that
+/// is not an id) is reported for the firing's log; whatever keys were found are still warmed.
+/// </summary>
+internal sealed class WarmupKeySource(LoaderCatalog catalog, SourceConnections connections)
+{
+    public async Task<(List<LoaderMatch> Keys, List<string> Problems)> ResolveAsync(WarmupOptions warmup, CancellationToken cancellationToken)
+    {
+        var keys = new List<LoaderMatch>();
+        var problems = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in warmup.Keys)
+        {
+            if (seen.Add(key) && catalog.Match(key) is { } match)
+            {
+                keys.Add(match);
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(warmup.Ids))
+        {
+            await AddIdsAsync(warmup, keys, seen, problems, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (keys, problems);
+    }
+
+    private async Task AddIdsAsync(WarmupOptions warmup, List<LoaderMatch> keys, HashSet<string> seen, List<string> problems, CancellationToken cancellationToken)
+    {
+        var loader = catalog.Loaders[warmup.Loader];
+        var ids = 0;
+        var refused = 0;
+        try
+        {
+            await using var connection = await connections.OpenAsync(loader.Source, cancellationToken).ConfigureAwait(false);
+            using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(warmup.Ids!, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ids++;
+                var value = reader.IsDBNull(0) ? null : reader.GetValue(0);
+                if (IdText(value) is not { } id)
+                {
+                    problems.Add($"the Ids query returned {(value is null ? "NULL" : "a " + value.GetType().Name)} in its first column, not an id: select the id column first, as text or an integer, such as \"SELECT id FROM products WHERE featured = 1\"");
+                    return;
+                }
+
+                var key = loader.Pattern.Format(id);
+                // The key must come back to this loader with this id, as for ids sent to POST /warm.
+                if (catalog.Match(key) is { } match && match.Loader == loader && match.Values[0] == id)
+                {
+                    if (seen.Add(key))
+                    {
+                        keys.Add(match);
+                    }
+                }
+                else
+                {
+                    refused++;
+                }
+            }
+        }
+        catch (DbException ex)
+        {
+            problems.Add($"the Ids query failed on source \"{loader.Source}\": {ex.Message}");
+            return;
+        }
+
+        if (ids == 0)
+        {
+            problems.Add($"the Ids query returned no rows on source \"{loader.Source}\": check its WHERE clause, or the data it selects");
+        }
+        else if (refused > 0)
+        {
+            problems.Add($"{refused} of {ids} ids from the Ids query make keys that loader \"{loader.Name}\" does not own (such as ids holding the pattern's separators); they were left out");
+        }
+    }
+
+    private static string? IdText(object? value) => value switch
+    {
+        string text when text.Length > 0 && !text.Any(char.IsControl) => text,
+        long or int or short or byte or sbyte or ushort or uint or ulong => Convert.ToString(value, CultureInfo.InvariantCulture),
+        decimal number when number == decimal.Truncate(number) => decimal.Truncate(number).ToString(CultureInfo.InvariantCulture),
+        Guid guid => guid.ToString(),
+        _ => null,
+    };
+}

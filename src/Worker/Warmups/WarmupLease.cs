@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using CacheWarmer.Contracts.Keys;
+using StackExchange.Redis;
+
+namespace CacheWarmer.Worker.Warmups;
+
+/// <summary>
+/// One replica's claim on one firing of a warmup: <c>{prefix}warmup:{name:fireMs}</c> set NX to <c>replicaId:token</c>
+/// for LeaseTtl, extended while the firing runs, and turned into <c>done</c> (kept until the window ends) once every
+/// key was reached. Each finished key is added to the progress set, so a replica that takes over a dead holder's
+/// firing warms only the rest. Keyed by the scheduled fire time, not the actual one, so every replica names the same
+/// firing alike however late its scheduler ran.
+/// </summary>
+internal sealed class WarmupLease
+{
+    public const string Done = "done";
+
+    private const string AcquireScript = """
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, ''} end
+        return {0, redis.call('GET', KEYS[1]) or ''}
+        """;
+
+    private const string TakeOverScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[3] then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return {1, ''}
+        end
+        return {0, redis.call('GET', KEYS[1]) or ''}
+        """;
+
+    private const string ExtendScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+        return 0
+        """;
+
+    private const string CompleteScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+          redis.call('PEXPIRE', KEYS[2], ARGV[2])
+          return 1
+        end
+        return 0
+        """;
+
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
+
+    private readonly IDatabase _db;
+    private readonly RedisKey[] _keys;
+
+    public WarmupLease(IDatabase db, string prefix, string name, DateTimeOffset scheduledFire, string replicaId)
+    {
+        _db = db;
+        var fireMs = scheduledFire.ToUnixTimeMilliseconds();
+        _keys = [WorkerKeys.Warmup(prefix, name, fireMs), WorkerKeys.WarmupProgress(prefix, name, fireMs)];
+        Token = replicaId + ":" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    }
+
+    public string Token { get; }
+
+    /// <summary>Takes the firing; when another has it, says who (<c>replicaId:token</c>, or <see cref="Done"/>).</summary>
+    public async Task<(bool Won, string Holder)> TryAcquireAsync(TimeSpan ttl) =>
+        Read(await _db.ScriptEvaluateAsync(AcquireScript, _keys, [Token, Ms(ttl)]).ConfigureAwait(false));
+
+    /// <summary>Takes the firing from <paramref name="holder"/>, a dead replica, if it still holds it.</summary>
+    public async Task<(bool Won, string Holder)> TryTakeOverAsync(TimeSpan ttl, string holder) =>
+        Read(await _db.ScriptEvaluateAsync(TakeOverScript, _keys, [Token, Ms(ttl), holder]).ConfigureAwait(false));
+
+    public async Task<bool> ExtendAsync(TimeSpan ttl) =>
+        (long)await _db.ScriptEvaluateAsync(ExtendScript, _keys, [Token, Ms(ttl)]).ConfigureAwait(false) == 1;
+
+    /// <summary>The keys this firing has finished, by any replica.</summary>
+    public async Task<HashSet<string>> FinishedKeysAsync()
+    {
+        var members = await _db.SetMembersAsync(_keys[1]).ConfigureAwait(false);
+        return members.Select(m => m.ToString()).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Records <paramref name="key"/> as finished; the record lives <paramref name="keep"/>.</summary>
+    public Task MarkFinishedAsync(string key, TimeSpan keep) =>
+        Task.WhenAll(_db.SetAddAsync(_keys[1], key), _db.KeyExpireAsync(_keys[1], keep));
+
+    /// <summary>Marks the firing done for <paramref name="keep"/>, if this attempt still holds it.</summary>
+    public async Task<bool> CompleteAsync(TimeSpan keep) =>
+        (long)await _db.ScriptEvaluateAsync(CompleteScript, _keys, [Token, Ms(keep)]).ConfigureAwait(false) == 1;
+
+    /// <summary>Lets the firing go (this replica is stopping), so another takes the rest at once.</summary>
+    public Task ReleaseAsync() => _db.ScriptEvaluateAsync(ReleaseScript, _keys, [Token]);
+
+    /// <summary>The replica named in a holder value <c>replicaId:token</c>.</summary>
+    public static string ReplicaOf(string holder) => holder[..Math.Max(holder.LastIndexOf(':'), 0)];
+
+    private static long Ms(TimeSpan span) => Math.Max(1, (long)span.TotalMilliseconds);
+
+    private static (bool Won, string Holder) Read(RedisResult result)
+    {
+        var parts = (RedisResult[])result!;
+        return ((long)parts[0] == 1, (string?)parts[1] ?? string.Empty);
+    }
+}

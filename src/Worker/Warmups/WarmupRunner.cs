@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Hosting;
+using CacheWarmer.Worker.Loaders;
+using CacheWarmer.Worker.Warming;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CacheWarmer.Worker.Warmups;
+
+/// <summary>How one firing ended on this replica.</summary>
+internal enum WarmupFiringOutcome
+{
+    /// <summary>This replica warmed the firing's keys (all, or the rest a dead replica left).</summary>
+    Warmed,
+
+    /// <summary>Another replica ran the firing to its end.</summary>
+    DoneElsewhere,
+
+    /// <summary>The firing came after its window ended (a misfire): skipped.</summary>
+    Skipped,
+
+    /// <summary>This replica stopped, or lost the firing's lease, before every key was reached.</summary>
+    Cancelled,
+}
+
+/// <summary>
+/// Runs warmup firings in the background (the Quartz job only hands them over, so a long firing holds no scheduler
+/// thread). Each firing runs on one replica: the one that takes its lease. The others wait until it is done, and take
+/// over the remaining keys when the holder's heartbeat stops or its lease runs out. Keys go through
+/// <see cref="KeyWarmer"/> (the refresher's lease and fenced write), paced by the warmup's own
+/// <see cref="WarmPacer"/>, and stay pinned until the window ends.
+/// </summary>
+internal sealed class WarmupRunner(
+    IConnectionMultiplexer redis,
+    IOptions<CacheWarmerOptions> options,
+    WarmupKeySource keySource,
+    KeyWarmer warmer,
+    ReplicaIdentity replica,
+    ReplicaHeartbeat heartbeat,
+    TimeProvider time,
+    ILogger<WarmupRunner> logger) : IHostedService, IDisposable
+{
+    /// <summary>The <c>trigger</c> label of scheduled warms.</summary>
+    public const string Trigger = "schedule";
+
+    // How often a replica that lost the race looks whether the firing is done or its holder died.
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    // A firing that starts later than this after its scheduled time is logged as late.
+    private static readonly TimeSpan LateAfter = TimeSpan.FromSeconds(5);
+
+    // The progress and done records outlive the window by this much at least.
+    private static readonly TimeSpan MinKeep = TimeSpan.FromMinutes(1);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+
+    /// <summary>Starts the firing of <paramref name="name"/> scheduled at <paramref name="scheduledFire"/> in the background.</summary>
+    public void Start(string name, DateTimeOffset scheduledFire)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var task = Task.Run(() => RunAsync(name, scheduledFire, _stopping.Token));
+        _running[task] = 0;
+        _ = task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    /// <summary>Runs one firing to its end on this replica (or sees it run elsewhere).</summary>
+    public async Task<WarmupFiringOutcome> RunAsync(string name, DateTimeOffset scheduledFire, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunCoreAsync(name, scheduledFire, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return WarmupFiringOutcome.Cancelled;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // One firing's failure never stops the next: the trigger stays scheduled.
+            Log.WarmupCrashed(logger, name, scheduledFire, ex);
+            return WarmupFiringOutcome.Cancelled;
+        }
+    }
+
+    private async Task<WarmupFiringOutcome> RunCoreAsync(string name, DateTimeOffset scheduledFire, CancellationToken cancellationToken)
+    {
+        var warmup = options.Value.Warmups[name];
+        var windowEnd = WarmupWindow.End(warmup, scheduledFire);
+        var now = time.GetUtcNow();
+        if (now >= windowEnd)
+        {
+            Log.WarmupMissed(logger, name, scheduledFire, windowEnd);
+            return WarmupFiringOutcome.Skipped;
+        }
+
+        if (now - scheduledFire > LateAfter)
+        {
+            Log.WarmupLate(logger, name, scheduledFire, (now - scheduledFire).TotalSeconds, windowEnd);
+        }
+
+        var db = redis.GetDatabase(options.Value.Redis.Database);
+        var lease = new WarmupLease(db, options.Value.Redis.KeyPrefix, name, scheduledFire, replica.Id);
+        var leaseTtl = options.Value.Refresh.LeaseTtl;
+        while (true)
+        {
+            var (won, holder) = await lease.TryAcquireAsync(leaseTtl).ConfigureAwait(false);
+            if (!won && holder == WarmupLease.Done)
+            {
+                return WarmupFiringOutcome.DoneElsewhere;
+            }
+
+            if (!won && holder.Length > 0 && !await heartbeat.IsAliveAsync(WarmupLease.ReplicaOf(holder)).ConfigureAwait(false))
+            {
+                (won, _) = await lease.TryTakeOverAsync(leaseTtl, holder).ConfigureAwait(false);
+                if (won)
+                {
+                    Log.WarmupTakenOver(logger, name, scheduledFire, WarmupLease.ReplicaOf(holder));
+                }
+            }
+
+            if (won)
+            {
+                return await RunAsHolderAsync(name, warmup, scheduledFire, windowEnd, lease, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (time.GetUtcNow() >= windowEnd)
+            {
+                Log.WarmupMissed(logger, name, scheduledFire, windowEnd);
+                return WarmupFiringOutcome.Skipped;
+            }
+
+            await Task.Delay(Poll * (0.5 + Random.Shared.NextDouble()), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<WarmupFiringOutcome> RunAsHolderAsync(
+        string name, WarmupOptions warmup, DateTimeOffset scheduledFire, DateTimeOffset windowEnd, WarmupLease lease, CancellationToken cancellationToken)
+    {
+        var started = time.GetUtcNow();
+        var keep = Max(windowEnd - started, MinKeep);
+        var (keys, problems) = await keySource.ResolveAsync(warmup, cancellationToken).ConfigureAwait(false);
+        foreach (var problem in problems)
+        {
+            Log.WarmupKeysProblem(logger, name, scheduledFire, problem);
+        }
+
+        var finished = await lease.FinishedKeysAsync().ConfigureAwait(false);
+        var todo = keys.Where(k => !finished.Contains(k.Key)).ToArray();
+        Random.Shared.Shuffle(todo);
+        Log.WarmupStarted(logger, name, scheduledFire, keys.Count, todo.Length, warmup.MaxPerSecond, warmup.MaxConcurrency, windowEnd);
+
+        var counts = new int[Enum.GetValues<WarmOutcome>().Length];
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var extend = KeepLeaseAsync(lease, run);
+        using var pacer = new WarmPacer(warmup.MaxPerSecond, warmup.MaxConcurrency, time);
+        var tasks = new List<Task>(todo.Length);
+        try
+        {
+            foreach (var match in todo)
+            {
+                await pacer.EnterAsync(run.Token).ConfigureAwait(false);
+                tasks.Add(WarmOneAsync(match, lease, keep, windowEnd, counts, pacer, run.Token));
+            }
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        var reachedAll = !run.IsCancellationRequested;
+        await run.CancelAsync().ConfigureAwait(false);
+        await extend.ConfigureAwait(false);
+        var seconds = (time.GetUtcNow() - started).TotalSeconds;
+        if (reachedAll && await lease.CompleteAsync(keep).ConfigureAwait(false))
+        {
+            Log.WarmupFinished(
+                logger, name, scheduledFire, counts[(int)WarmOutcome.Loaded], counts[(int)WarmOutcome.AlreadyWarm],
+                counts[(int)WarmOutcome.NotFound], counts[(int)WarmOutcome.Permanent], counts[(int)WarmOutcome.Failed], seconds);
+            return WarmupFiringOutcome.Warmed;
+        }
+
+        // Stopping (or the lease was lost): let another replica take the rest at once.
+        await lease.ReleaseAsync().ConfigureAwait(false);
+        Log.WarmupInterrupted(logger, name, scheduledFire, counts.Sum(), todo.Length);
+        return WarmupFiringOutcome.Cancelled;
+    }
+
+    private async Task WarmOneAsync(
+        LoaderMatch match, WarmupLease lease, TimeSpan keep, DateTimeOffset pinUntil, int[] counts, WarmPacer pacer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var outcome = await warmer.WarmAsync(match, Trigger, cancellationToken, pinUntil).ConfigureAwait(false);
+            Interlocked.Increment(ref counts[(int)outcome]);
+            await lease.MarkFinishedAsync(match.Key, keep).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Left for whoever takes the firing over.
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.WarmupKeyFailed(logger, match.Key, ex);
+            Interlocked.Increment(ref counts[(int)WarmOutcome.Failed]);
+        }
+        finally
+        {
+            pacer.Exit();
+        }
+    }
+
+    // Extends the lease every third of its TTL; a lost lease (this replica stalled past it) stops the firing here.
+    private async Task KeepLeaseAsync(WarmupLease lease, CancellationTokenSource run)
+    {
+        var ttl = options.Value.Refresh.LeaseTtl;
+        using var timer = new PeriodicTimer(ttl / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(run.Token).ConfigureAwait(false))
+            {
+                if (!await lease.ExtendAsync(ttl).ConfigureAwait(false))
+                {
+                    await run.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The next tick tries again only if the loop is kept; a Redis outage this long loses the lease anyway.
+            Log.WarmupKeyFailed(logger, "(lease extension)", ex);
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+}
