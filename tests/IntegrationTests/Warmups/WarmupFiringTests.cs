@@ -99,6 +99,37 @@ public sealed class WarmupFiringTests(RedisFixture redis, PostgresFixture postgr
         Assert.All(loads, l => Assert.True(l.Value.Count == 1, $"product {l.Key} was loaded {l.Value.Count} times"));
     }
 
+    [Fact]
+    public async Task A_firing_of_5000_keys_at_MaxPerSecond_500_never_loads_faster_as_the_database_sees_it()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("warmup_pace"), 5000, cancellation);
+        var config = Config(catalog, "SELECT id FROM products")
+            .With($"CacheWarmer:Warmups:{Name}:MaxPerSecond", "500")
+            .With($"CacheWarmer:Warmups:{Name}:MaxConcurrency", "32");
+        await using var host = await WorkerHost.StartAsync(config);
+        var fire = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds());
+
+        Assert.Equal(WarmupFiringOutcome.Warmed, await host.Get<WarmupRunner>().RunAsync(Name, fire, cancellation));
+
+        // The database's own clock (clock_timestamp() of each load): the most loads in any one-second window.
+        var at = (await catalog.LoadsAsync()).SelectMany(l => l.Value).Order().ToArray();
+        Assert.Equal(5000, at.Length);
+        var busiest = 0;
+        for (int first = 0, last = 0; last < at.Length; last++)
+        {
+            while (at[last] - at[first] >= TimeSpan.FromSeconds(1))
+            {
+                first++;
+            }
+
+            busiest = Math.Max(busiest, last - first + 1);
+        }
+
+        Assert.True(busiest <= 500, $"{busiest} loads reached the database within one second");
+        Assert.True(at[^1] - at[0] >= TimeSpan.FromSeconds(9.5), $"5,000 keys at 500/s took {(at[^1] - at[0]).TotalSeconds:F1} s");
+    }
+
     private WorkerConfig Config(PostgresCatalog catalog, string ids, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
         new WorkerConfig(redis.Configuration, RedisFixture.UniquePrefix(test))
             .WithPostgres(catalog.ConnectionString)
