@@ -45,6 +45,22 @@ public static class WorkerKeys
     public static string WarmupProgress(string prefix, string name, long fireTimeUnixMs) => Warmup(prefix, name, fireTimeUnixMs) + ":done";
 
     /// <summary>
+    /// The access history of one 5-minute slot (UTC): <c>{prefix}history:{dayOfWeek}:{slotOfDay}:{yyyyMMdd}</c>, a sorted
+    /// set of the keys read most in that slot, scored by reads per minute. <paramref name="dayOfWeek"/> is 0 (Sunday)
+    /// to 6; <paramref name="slotOfDay"/> is 0 to 287.
+    /// </summary>
+    public static string History(string prefix, int dayOfWeek, int slotOfDay, string date) =>
+        prefix + "history:" + dayOfWeek.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" +
+        slotOfDay.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + date;
+
+    /// <summary>
+    /// The claim on writing one slot's history: <c>{prefix}history-lease:{yyyyMMdd}:{slotOfDay}</c>, set NX to the
+    /// writing replica's id, so one replica writes each slot.
+    /// </summary>
+    public static string HistoryLease(string prefix, string date, int slotOfDay) =>
+        prefix + "history-lease:" + date + ":" + slotOfDay.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
     /// Returns text that hashes to the same cluster slot as <paramref name="key"/> and names it uniquely: the key itself
     /// when it carries a hash tag, else the key wrapped as one (<c>{product:1}</c>). A tag-less key holding a <c>}</c>
     /// cannot be wrapped (its own brace would end the tag early), so it gets a short tag of its slot in front instead:

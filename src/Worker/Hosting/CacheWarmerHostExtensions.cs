@@ -92,6 +92,8 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<WarmupRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<WarmupRunner>());
         services.AddHostedService<WarmupScheduler>();
+        services.TryAddSingleton<HistoryRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<HistoryRecorder>());
         AddScheduler(builder);
         return builder;
     }

@@ -35,6 +35,12 @@ internal static partial class Log
     [LoggerMessage(2209, LogLevel.Warning, "Warmup: Redis failed while warming {Key}")]
     public static partial void WarmupKeyFailed(ILogger logger, string key, Exception exception);
 
-    [LoggerMessage(2210, LogLevel.Warning, "Warmup {Warmup}: Predict is not built yet, so only its Keys and Ids are warmed ({Keys} keys, Ids {IdsState})")]
-    public static partial void WarmupPredictNotBuilt(ILogger logger, string warmup, int keys, string idsState);
+    [LoggerMessage(2211, LogLevel.Information, "Warmup {Warmup} firing {ScheduledFire:O}: predicted {Predicted} keys from {SlotsWithHistory} of {Slots} history slots of the last {Weeks} weeks")]
+    public static partial void WarmupPredicted(ILogger logger, string warmup, DateTimeOffset scheduledFire, int predicted, int slotsWithHistory, int slots, int weeks);
+
+    [LoggerMessage(2212, LogLevel.Debug, "Access history of the slot starting {SlotStart:O} recorded here: {Keys} keys")]
+    public static partial void HistoryRecorded(ILogger logger, DateTimeOffset slotStart, int keys);
+
+    [LoggerMessage(2213, LogLevel.Warning, "Access history of the slot ending {SlotEnd:O} not recorded: Redis failed; predictions leave that slot out")]
+    public static partial void HistoryFailed(ILogger logger, DateTimeOffset slotEnd, Exception exception);
 }

@@ -4,17 +4,28 @@ using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Sources;
 using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace CacheWarmer.Worker.Warmups;
 
 /// <summary>
-/// The keys one firing warms: the configured <c>Keys</c>, and the ids the <c>Ids</c> query returns at that firing,
-/// each made a key through the loader's pattern. A problem (the query fails, returns nothing, or returns a column that
-/// is not an id) is reported for the firing's log; whatever keys were found are still warmed.
+/// The keys one firing warms: the configured <c>Keys</c>, the ids the <c>Ids</c> query returns at that firing, each
+/// made a key through the loader's pattern, and with <c>Predict</c> the loader's keys that access history says will be
+/// hot in the firing's window (<see cref="WarmupPrediction"/>). A problem (the query fails, returns nothing, or returns
+/// a column that is not an id; history cannot be read) is reported for the firing's log; whatever keys were found are
+/// still warmed.
 /// </summary>
-internal sealed class WarmupKeySource(LoaderCatalog catalog, SourceConnections connections)
+internal sealed class WarmupKeySource(
+    LoaderCatalog catalog,
+    SourceConnections connections,
+    IConnectionMultiplexer redis,
+    IOptions<CacheWarmerOptions> options,
+    ILogger<WarmupKeySource> logger)
 {
-    public async Task<(List<LoaderMatch> Keys, List<string> Problems)> ResolveAsync(WarmupOptions warmup, CancellationToken cancellationToken)
+    public async Task<(List<LoaderMatch> Keys, List<string> Problems)> ResolveAsync(
+        string name, WarmupOptions warmup, DateTimeOffset scheduledFire, CancellationToken cancellationToken)
     {
         var keys = new List<LoaderMatch>();
         var problems = new List<string>();
@@ -32,7 +43,63 @@ internal sealed class WarmupKeySource(LoaderCatalog catalog, SourceConnections c
             await AddIdsAsync(warmup, keys, seen, problems, cancellationToken).ConfigureAwait(false);
         }
 
+        if (warmup.Predict is { } predict)
+        {
+            await AddPredictedAsync(name, warmup, predict, scheduledFire, keys, seen, problems).ConfigureAwait(false);
+        }
+
         return (keys, problems);
+    }
+
+    private async Task AddPredictedAsync(
+        string name, WarmupOptions warmup, PredictOptions predict, DateTimeOffset scheduledFire, List<LoaderMatch> keys, HashSet<string> seen, List<string> problems)
+    {
+        if (!WarmupTimeZones.TryFind(warmup.TimeZone, out var zone))
+        {
+            problems.Add($"time zone \"{warmup.TimeZone}\" is unknown, so nothing was predicted");
+            return;
+        }
+
+        var loader = catalog.Loaders[warmup.Loader];
+        var prefix = options.Value.Redis.KeyPrefix;
+        var db = redis.GetDatabase(options.Value.Redis.Database);
+        var slots = WarmupPrediction.SlotsFor(scheduledFire, predict.Lead, predict.Window, zone);
+        SortedSetEntry[][] history;
+        try
+        {
+            history = await Task.WhenAll(slots.Select(s => db.SortedSetRangeByRankWithScoresAsync(s.Slot.Key(prefix)))).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            problems.Add($"the access history could not be read from Redis, so nothing was predicted: {ex.Message}");
+            return;
+        }
+
+        // Only the warmup's loader's keys are predicted; each key is matched once (a null: not the loader's).
+        var matches = new Dictionary<string, LoaderMatch?>(StringComparer.Ordinal);
+        var predicted = WarmupPrediction.Rank(
+            slots.Select((s, i) => (s.WeeksAgo, (IReadOnlyCollection<KeyValuePair<string, double>>)Array.ConvertAll(history[i], e => KeyValuePair.Create(e.Element.ToString(), e.Score)))),
+            predict.Top,
+            options.Value.HotKeys.MinRatePerMinute,
+            key =>
+            {
+                if (!matches.TryGetValue(key, out var match))
+                {
+                    match = catalog.Match(key) is { } found && found.Loader == loader ? found : null;
+                    matches[key] = match;
+                }
+
+                return match is not null;
+            });
+        foreach (var key in predicted)
+        {
+            if (seen.Add(key))
+            {
+                keys.Add(matches[key]!);
+            }
+        }
+
+        Log.WarmupPredicted(logger, name, scheduledFire, predicted.Count, history.Count(h => h.Length > 0), slots.Count, WarmupPrediction.Weeks);
     }
 
     private async Task AddIdsAsync(WarmupOptions warmup, List<LoaderMatch> keys, HashSet<string> seen, List<string> problems, CancellationToken cancellationToken)

@@ -146,7 +146,7 @@ internal sealed class WarmupRunner(
     {
         var started = time.GetUtcNow();
         var keep = Max(windowEnd - started, MinKeep);
-        var (keys, problems) = await keySource.ResolveAsync(warmup, cancellationToken).ConfigureAwait(false);
+        var (keys, problems) = await keySource.ResolveAsync(name, warmup, scheduledFire, cancellationToken).ConfigureAwait(false);
         foreach (var problem in problems)
         {
             Log.WarmupKeysProblem(logger, name, scheduledFire, problem);

@@ -38,11 +38,6 @@ internal sealed class WarmupScheduler(
                 .WithSchedule(CronScheduleBuilder.Create(warmup.Cron).InTimeZone(zone).WithMisfireInstruction(CronTriggerMisfireInstruction.IgnoreMisfires))
                 .Build();
             var first = await scheduler.ScheduleTrigger(trigger, TriggerConflict.Replace, cancellationToken).ConfigureAwait(false);
-            if (warmup.Predict is not null)
-            {
-                Log.WarmupPredictNotBuilt(logger, name, warmup.Keys.Count, string.IsNullOrWhiteSpace(warmup.Ids) ? "not set" : "set");
-            }
-
             Log.WarmupScheduled(logger, name, warmup.Cron, zone!.Id, first.NextFireTimeUtc);
         }
     }
