@@ -63,6 +63,28 @@ internal sealed partial class WarmJobs(
         return (job, results);
     }
 
+    /// <summary>
+    /// Remembers a job that runs elsewhere (a scheduled warmup's firing), so <c>GET /warm/{id}</c> shows its progress
+    /// like any other; the caller records its outcomes and finishes it. An id seen before starts afresh.
+    /// </summary>
+    public WarmJob Track(string id, string trigger, int total)
+    {
+        var job = new WarmJob(id, trigger, total, time.GetUtcNow());
+        lock (_lock)
+        {
+            if (_jobs.Remove(id, out var earlier))
+            {
+                _order.Remove(earlier);
+            }
+
+            _jobs[id] = job;
+            _order.Add(job);
+            Forget();
+        }
+
+        return job;
+    }
+
     /// <summary>Jobs remembered now, running or finished.</summary>
     public int Count
     {

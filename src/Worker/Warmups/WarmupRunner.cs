@@ -38,6 +38,7 @@ internal sealed class WarmupRunner(
     IOptions<CacheWarmerOptions> options,
     WarmupKeySource keySource,
     KeyWarmer warmer,
+    WarmJobs jobs,
     ReplicaIdentity replica,
     ReplicaHeartbeat heartbeat,
     TimeProvider time,
@@ -45,6 +46,10 @@ internal sealed class WarmupRunner(
 {
     /// <summary>The <c>trigger</c> label of scheduled warms.</summary>
     public const string Trigger = "schedule";
+
+    /// <summary>The id under which a firing's progress shows at <c>GET /warm/{id}</c> on the replica running it.</summary>
+    public static string FiringId(string name, DateTimeOffset scheduledFire) =>
+        name + "-" + scheduledFire.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     // How often a replica that lost the race looks whether the firing is done or its holder died.
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
@@ -158,6 +163,7 @@ internal sealed class WarmupRunner(
         Log.WarmupStarted(logger, name, scheduledFire, keys.Count, todo.Length, warmup.MaxPerSecond, warmup.MaxConcurrency, windowEnd);
 
         var counts = new int[Enum.GetValues<WarmOutcome>().Length];
+        var job = jobs.Track(FiringId(name, scheduledFire), Trigger, todo.Length);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var extend = KeepLeaseAsync(lease, run);
         using var pacer = new WarmPacer(warmup.MaxPerSecond, warmup.MaxConcurrency, time);
@@ -167,7 +173,7 @@ internal sealed class WarmupRunner(
             foreach (var match in todo)
             {
                 await pacer.EnterAsync(run.Token).ConfigureAwait(false);
-                tasks.Add(WarmOneAsync(match, lease, keep, windowEnd, counts, pacer, run.Token));
+                tasks.Add(WarmOneAsync(match, lease, keep, windowEnd, counts, job, pacer, run.Token));
             }
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
@@ -176,6 +182,7 @@ internal sealed class WarmupRunner(
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var reachedAll = !run.IsCancellationRequested;
+        job.Finish(cancelled: !reachedAll);
         await run.CancelAsync().ConfigureAwait(false);
         await extend.ConfigureAwait(false);
         var seconds = (time.GetUtcNow() - started).TotalSeconds;
@@ -194,13 +201,14 @@ internal sealed class WarmupRunner(
     }
 
     private async Task WarmOneAsync(
-        LoaderMatch match, WarmupLease lease, TimeSpan keep, DateTimeOffset pinUntil, int[] counts, WarmPacer pacer, CancellationToken cancellationToken)
+        LoaderMatch match, WarmupLease lease, TimeSpan keep, DateTimeOffset pinUntil, int[] counts, WarmJob job, WarmPacer pacer, CancellationToken cancellationToken)
     {
         try
         {
             var outcome = await warmer.WarmAsync(match, Trigger, cancellationToken, pinUntil).ConfigureAwait(false);
             Interlocked.Increment(ref counts[(int)outcome]);
             await lease.MarkFinishedAsync(match.Key, keep).ConfigureAwait(false);
+            job.Record(outcome);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -210,6 +218,7 @@ internal sealed class WarmupRunner(
         {
             Log.WarmupKeyFailed(logger, match.Key, ex);
             Interlocked.Increment(ref counts[(int)WarmOutcome.Failed]);
+            job.Record(WarmOutcome.Failed);
         }
         finally
         {

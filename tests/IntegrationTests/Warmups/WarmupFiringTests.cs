@@ -1,4 +1,5 @@
 using CacheWarmer.Contracts.Keys;
+using CacheWarmer.IntegrationTests.Http;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
 using CacheWarmer.Worker.Warmups;
@@ -36,6 +37,12 @@ public sealed class WarmupFiringTests(RedisFixture redis, PostgresFixture postgr
         var leaseKey = WorkerKeys.Warmup(config.Prefix + "cw:", Name, fire.ToUnixTimeMilliseconds());
         Assert.Equal(WarmupLease.Done, (string?)await db.StringGetAsync(leaseKey));
         Assert.True(await db.KeyTimeToLiveAsync(leaseKey) is { } ttl && ttl > TimeSpan.Zero, "the done marker must expire with the window");
+
+        // The replica that ran it shows the firing's progress at GET /warm/{name}-{fire ms}, like an ops warm.
+        var winner = new[] { a, b, c }[Array.IndexOf(outcomes, WarmupFiringOutcome.Warmed)];
+        using var client = winner.CreateClient();
+        var progress = await (await client.GetAsync("warm/" + WarmupRunner.FiringId(Name, fire), cancellation)).JsonAsync();
+        Assert.Equal((301, 301, 0, "completed"), (progress.GetProperty("total").GetInt32(), progress.GetProperty("done").GetInt32(), progress.GetProperty("failed").GetInt32(), progress.GetProperty("state").GetString()));
 
         // The same firing again (a replica restarted inside the window) finds it done and loads nothing.
         Assert.Equal(WarmupFiringOutcome.DoneElsewhere, await a.Get<WarmupRunner>().RunAsync(Name, fire, cancellation));
