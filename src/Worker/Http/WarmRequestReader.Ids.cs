@@ -116,29 +116,16 @@ internal sealed partial class WarmRequestReader
     private LoaderMatch? Fit(Loader loader, string[] values, string field, WarmRequestErrors errors)
     {
         var shown = values.Length == 1 ? $"\"{values[0]}\"" : "{" + string.Join(", ", values.Select(v => $"\"{v}\"")) + "}";
-        string key;
-        try
-        {
-            key = loader.Pattern.Format(values);
-        }
-        catch (ArgumentException ex)
-        {
-            var reason = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
-            errors.Add(field, $"{shown} does not fit \"{loader.Pattern.Text}\": {reason}");
-            return null;
-        }
-
-        if (HasControlCharacter(key))
+        var match = catalog.KeyFor(loader, values, out var key, out var reason);
+        if (key is not null && HasControlCharacter(key))
         {
             errors.Add(field, ControlCharacterMessage);
             return null;
         }
 
-        var match = catalog.Match(key);
-        if (match is null || match.Loader != loader || !match.Values.SequenceEqual(values, StringComparer.Ordinal))
+        if (match is null)
         {
-            var owner = match is null ? "no loader" : $"loader \"{match.Loader.Name}\"";
-            errors.Add(field, $"{shown} does not fit \"{loader.Pattern.Text}\": it makes the key \"{key}\", which {owner} owns");
+            errors.Add(field, $"{shown} does not fit \"{loader.Pattern.Text}\": {reason}");
             return null;
         }
 

@@ -49,4 +49,34 @@ internal sealed class LoaderCatalog
 
         return null;
     }
+
+    /// <summary>
+    /// The key <paramref name="loader"/> makes of <paramref name="values"/> (one per pattern parameter), matched back to
+    /// the loader; null, with the <paramref name="reason"/>, when the values do not fit the pattern (empty, or holding
+    /// the separator that ends them) or the key they make is another loader's or reads back other values.
+    /// <paramref name="key"/> is the key made, when one could be.
+    /// </summary>
+    public LoaderMatch? KeyFor(Loader loader, string[] values, out string? key, out string? reason)
+    {
+        try
+        {
+            key = loader.Pattern.Format(values);
+        }
+        catch (ArgumentException ex)
+        {
+            key = null;
+            reason = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            return null;
+        }
+
+        var match = Match(key);
+        if (match is null || match.Loader != loader || !match.Values.SequenceEqual(values, StringComparer.Ordinal))
+        {
+            reason = $"it makes the key \"{key}\", which {(match is null ? "no loader" : $"loader \"{match.Loader.Name}\"")} owns";
+            return null;
+        }
+
+        reason = null;
+        return match;
+    }
 }

@@ -121,11 +121,10 @@ internal sealed class WarmupKeySource(
                     return;
                 }
 
-                var key = loader.Pattern.Format(id);
-                // The key must come back to this loader with this id, as for ids sent to POST /warm.
-                if (catalog.Match(key) is { } match && match.Loader == loader && match.Values[0] == id)
+                // The key must come back to this loader with this id, as for ids sent to POST /warm (an empty id fits not).
+                if (catalog.KeyFor(loader, [id], out _, out _) is { } match)
                 {
-                    if (seen.Add(key))
+                    if (seen.Add(match.Key))
                     {
                         keys.Add(match);
                     }

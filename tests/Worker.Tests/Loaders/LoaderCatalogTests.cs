@@ -90,6 +90,25 @@ public class LoaderCatalogTests
         Assert.Equal(TimeSpan.FromSeconds(7), loader.TtlJitter);
     }
 
+    [Fact]
+    public void KeyFor_makes_the_key_and_refuses_values_that_do_not_read_back_as_the_same_loader()
+    {
+        var catalog = Catalog(("product", "product:{id}"), ("reviews", "product:{id}:reviews"));
+        var product = catalog.Loaders["product"];
+
+        Assert.Equal("product:7", catalog.KeyFor(product, ["7"], out var key, out _)?.Key);
+        Assert.Equal("product:7", key);
+
+        Assert.Null(catalog.KeyFor(product, [""], out key, out var reason));
+        Assert.Null(key);
+        Assert.Contains("is empty", reason, StringComparison.Ordinal);
+
+        // "7:reviews" makes a key the more specific loader owns.
+        Assert.Null(catalog.KeyFor(product, ["7:reviews"], out key, out reason));
+        Assert.Equal("product:7:reviews", key);
+        Assert.Equal("it makes the key \"product:7:reviews\", which loader \"reviews\" owns", reason);
+    }
+
     private static LoaderCatalog Catalog(params (string Name, string Key)[] loaders)
     {
         var options = new CacheWarmerOptions();
