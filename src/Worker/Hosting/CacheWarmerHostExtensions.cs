@@ -100,18 +100,18 @@ public static class CacheWarmerHostExtensions
 
     private static void AddScheduler(IHostApplicationBuilder builder)
     {
-        var refresh = builder.Configuration.GetSection(CacheWarmerOptions.SectionName).Get<CacheWarmerOptions>()?.Refresh ?? new RefreshOptions();
+        // Quartz runs the warmups' cron triggers; each firing hands its work to the WarmupRunner at once.
         // Several hosts may share a process (tests); Quartz keeps schedulers in a process-wide registry by name.
         builder.Services.AddQuartz(q =>
         {
             q.ConfigureScheduler(scheduler => scheduler.InstanceName = "cachewarmer-" + Guid.NewGuid().ToString("N"));
             q.UseInMemoryStore(_ => { });
-            q.UseDefaultThreadPool(Math.Clamp(refresh.MaxConcurrency, 1, 1024));
-            q.AddJob<RefreshJob>(job => job.WithIdentity(RefreshJob.Key).StoreDurably());
+            q.UseDefaultThreadPool(2);
             q.AddJob<WarmupJob>(job => job.WithIdentity(WarmupJob.Key).StoreDurably());
         });
-        // Registered last so it stops first: the scheduler drains running refreshes before the rest shuts down.
         builder.Services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        // Registered last so it stops first: running refreshes finish before the rest shuts down.
+        builder.Services.AddHostedService<RefreshDispatcher>();
     }
 
     private static ConnectionMultiplexer ConnectRedis(RedisOptions redis, ReplicaIdentity replica)

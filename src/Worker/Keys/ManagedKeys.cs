@@ -9,7 +9,6 @@ using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Quartz;
 
 namespace CacheWarmer.Worker.Keys;
 
@@ -29,7 +28,6 @@ internal sealed partial class ManagedKeys(
     RefreshScheduler scheduler,
     CacheWarmerMetrics metrics,
     TimeProvider time,
-    IHostApplicationLifetime lifetime,
     ReplicaIdentity replica,
     IOptions<CacheWarmerOptions> options,
     ILogger<ManagedKeys> logger) : BackgroundService
@@ -73,10 +71,6 @@ internal sealed partial class ManagedKeys(
                         Evaluate => EvaluateAsync(stoppingToken),
                         _ => ValueTask.CompletedTask,
                     }).ConfigureAwait(false);
-                }
-                catch (SchedulerException) when (lifetime.ApplicationStopping.IsCancellationRequested)
-                {
-                    // The scheduler stops first at shutdown; refreshes that finish while it drains need no next cycle.
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

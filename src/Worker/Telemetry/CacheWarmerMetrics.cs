@@ -15,6 +15,7 @@ public sealed class CacheWarmerMetrics
     private readonly Counter<long> _refreshes;
     private readonly Histogram<double> _loadDuration;
     private readonly Histogram<double> _refreshLead;
+    private readonly Histogram<double> _fireLag;
     private readonly Counter<long> _hotKeyExpirations;
     private readonly Counter<long> _leaseContended;
     private readonly Counter<long> _keyspaceEvents;
@@ -35,6 +36,10 @@ public sealed class CacheWarmerMetrics
         {
             HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
         });
+        _fireLag = meter.CreateHistogram("cachewarmer.refresh.fire_lag", "s", "How late a planned refresh started: waiting for a free slot, or a scheduler behind.", advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        });
         _hotKeyExpirations = meter.CreateCounter<long>("cachewarmer.hot_key.expirations", description: "Managed keys that expired: misses the worker failed to prevent.");
         _leaseContended = meter.CreateCounter<long>("cachewarmer.lease.contended", description: "Refreshes that found another replica holding the lease.");
         _keyspaceEvents = meter.CreateCounter<long>("cachewarmer.keyspace.events", description: "Keyspace notifications received for loader keys, by event.");
@@ -51,6 +56,8 @@ public sealed class CacheWarmerMetrics
 
     internal void RefreshLead(string loader, TimeSpan lead) =>
         _refreshLead.Record(lead.TotalSeconds, new KeyValuePair<string, object?>("loader", loader));
+
+    internal void FireLag(TimeSpan lag) => _fireLag.Record(Math.Max(lag.TotalSeconds, 0));
 
     internal void HotKeyExpired(string loader) =>
         _hotKeyExpirations.Add(1, new KeyValuePair<string, object?>("loader", loader));

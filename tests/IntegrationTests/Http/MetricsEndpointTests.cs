@@ -8,12 +8,13 @@ namespace CacheWarmer.IntegrationTests.Http;
 /// <summary>/metrics is Prometheus text holding every metric of DESIGN.md under its Prometheus name.</summary>
 public sealed class MetricsEndpointTests(RedisFixture redis, PostgresFixture postgres)
 {
-    // DESIGN.md, "Metrics": name, Prometheus type, labels every series carries.
+    // DESIGN.md, "Metrics" (plus the refresh dispatcher's fire lag): name, Prometheus type, labels every series carries.
     private static readonly (string Name, string Type, string[] Labels)[] Design =
     [
         ("cachewarmer_refreshes_total", "counter", ["loader", "outcome"]),
         ("cachewarmer_load_duration_seconds", "histogram", ["loader"]),
         ("cachewarmer_refresh_lead_seconds", "histogram", ["loader"]),
+        ("cachewarmer_refresh_fire_lag_seconds", "histogram", []),
         ("cachewarmer_hot_key_expirations_total", "counter", ["loader"]),
         ("cachewarmer_managed_keys", "gauge", []),
         ("cachewarmer_lease_contended_total", "counter", []),

@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace CacheWarmer.SchedulerBench;
+
+/// <summary>Command-line options.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/SchedulerBench -- [options]
+          --part triggers|worker|both   what to run (both)
+          --keys N                      keys planned / managed (100000)
+          --ttl SECONDS[,SECONDS...]    refresh period of each key, one triggers run per value (300,30,10)
+          --work MS                     simulated refresh time in the triggers part (1)
+          --concurrency N               refreshes at once, as Refresh:MaxConcurrency (32)
+          --warm-up SECONDS             before lag is measured (5)
+          --measure SECONDS             lag measured for this long (20; worker part: 2 TTLs at least)
+          --worker-ttl SECONDS          the loader's TTL in the worker part (60)
+          --out FILE                    also write the markdown report there
+        """;
+
+    public string Part { get; init; } = "both";
+
+    public int Keys { get; init; } = 100_000;
+
+    public IReadOnlyList<TimeSpan> Ttls { get; init; } = [TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10)];
+
+    public TimeSpan Ttl { get; init; }
+
+    public TimeSpan Work { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    public int Concurrency { get; init; } = 32;
+
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan Measure { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan WorkerTtl { get; init; } = TimeSpan.FromSeconds(60);
+
+    public string? OutputFile { get; init; }
+
+    public static BenchOptions? Parse(string[] args, out string? error)
+    {
+        var options = new BenchOptions();
+        error = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help")
+            {
+                return null;
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                error = $"{name} needs a value.";
+                return null;
+            }
+
+            var value = args[++i];
+            options = name switch
+            {
+                "--part" when value is "triggers" or "worker" or "both" => options with { Part = value },
+                "--keys" when Positive(value) is { } n => options with { Keys = n },
+                "--ttl" when Seconds(value) is { } ttls => options with { Ttls = ttls },
+                "--work" when Positive(value) is { } ms => options with { Work = TimeSpan.FromMilliseconds(ms) },
+                "--concurrency" when Positive(value) is { } n => options with { Concurrency = n },
+                "--warm-up" when Positive(value) is { } s => options with { WarmUp = TimeSpan.FromSeconds(s) },
+                "--measure" when Positive(value) is { } s => options with { Measure = TimeSpan.FromSeconds(s) },
+                "--worker-ttl" when Positive(value) is { } s => options with { WorkerTtl = TimeSpan.FromSeconds(s) },
+                "--out" => options with { OutputFile = value },
+                _ => null,
+            };
+            if (options is null)
+            {
+                error = $"{name} {value}: unknown option or bad value (see the usage below).";
+                return null;
+            }
+        }
+
+        return options;
+    }
+
+    private static int? Positive(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
+
+    private static TimeSpan[]? Seconds(string value)
+    {
+        var parts = value.Split(',');
+        var ttls = parts.Select(Positive).ToArray();
+        return ttls.All(t => t is not null) ? [.. ttls.Select(t => TimeSpan.FromSeconds(t!.Value))] : null;
+    }
+}
