@@ -44,7 +44,7 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
             Line(text, "| One replica | |");
             Line(text, "|---|---|");
             Line(text, $"| Managed keys | {w.Keys:N0}, all managed {w.ManagedAfter.TotalSeconds:F1} s after the app began writing them |");
-            Line(text, $"| Loader TTL | {w.Ttl.TotalSeconds:F0} s (+ up to 10 % jitter), Buffer 2 s, LeaseTtl 5 s; about {w.Keys / w.Ttl.TotalSeconds:N0} refreshes/s |");
+            Line(text, $"| Loader TTL | {w.Ttl.TotalSeconds:F0} s (+ up to 10 % jitter), Buffer 2 s, LeaseTtl 5 s; about {w.Keys / w.Ttl.TotalSeconds:N0} refreshes/s; Refresh:MaxConcurrency {w.Concurrency} |");
             Line(text, $"| Measured | {w.Measured.TotalSeconds:F0} s |");
             Line(text, $"| Refreshes started | {lags.Length:N0} ({lags.Length / w.Measured.TotalSeconds:N0}/s); outcomes: {outcomes} |");
             Line(text, $"| Fire lag p50 / p99 / p99.9 / max | {Ms(Stats.Percentile(lags, 0.5))} / {Ms(Stats.Percentile(lags, 0.99))} / {Ms(Stats.Percentile(lags, 0.999))} / {Ms(Stats.Max(lags))} |");

@@ -17,6 +17,7 @@ namespace CacheWarmer.SchedulerBench;
 internal sealed record WorkerResult(
     int Keys,
     TimeSpan Ttl,
+    int Concurrency,
     TimeSpan ManagedAfter,
     TimeSpan Measured,
     double[] LagsMs,
@@ -84,7 +85,7 @@ internal static class WorkerScale
             var heap = GC.GetTotalMemory(forceFullCollection: true);
             var outcomes = metrics.Outcomes();
             await host.StopAsync(CancellationToken.None);
-            return new WorkerResult(options.Keys, ttl, managedAfter, measured.Elapsed, lags, outcomes, metrics.Expirations, heap, peak, version);
+            return new WorkerResult(options.Keys, ttl, options.Concurrency, managedAfter, measured.Elapsed, lags, outcomes, metrics.Expirations, heap, peak, version);
         }
         finally
         {
