@@ -22,7 +22,7 @@ internal static class Bench
             {
                 catalogs.Add(source == SourceKind.Sqlite
                     ? await SqliteBenchCatalog.CreateAsync(options.Keys)
-                    : await PostgresBenchCatalog.CreateAsync(options.Keys, cancellationToken));
+                    : await PostgresBenchCatalog.CreateAsync(options.Keys, options.PostgresOptions, cancellationToken));
             }
 
             // JIT, connection pools and Redis's script cache warm up before anything is measured.

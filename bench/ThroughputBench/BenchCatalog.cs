@@ -126,7 +126,7 @@ internal sealed class PostgresBenchCatalog : BenchCatalog
 
     public override string Version { get; }
 
-    public static async Task<PostgresBenchCatalog> CreateAsync(int products, CancellationToken cancellationToken)
+    public static async Task<PostgresBenchCatalog> CreateAsync(int products, string? extraOptions, CancellationToken cancellationToken)
     {
         var server = await PostgresServer.StartAsync(cancellationToken);
         try
@@ -136,7 +136,7 @@ internal sealed class PostgresBenchCatalog : BenchCatalog
             await using var connection = new NpgsqlConnection(database);
             await connection.ExecuteAsync("VACUUM ANALYZE products");
             var version = await catalog.ServerVersionAsync();
-            return new PostgresBenchCatalog(server, database, version);
+            return new PostgresBenchCatalog(server, string.IsNullOrEmpty(extraOptions) ? database : database + ";" + extraOptions, version);
         }
         catch
         {

@@ -22,6 +22,8 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+AllocProfile.On = options.AllocationTypes;
+using var allocations = new AllocProfile();
 try
 {
     var report = await Bench.RunAsync(options, cancel.Token);
@@ -32,6 +34,11 @@ try
     {
         await File.WriteAllTextAsync(path, markdown, CancellationToken.None);
         Console.WriteLine($"Written to {Path.GetFullPath(path)}");
+    }
+
+    foreach (var (type, ticks) in AllocProfile.Types.OrderByDescending(t => t.Value).Take(40))
+    {
+        Console.WriteLine($"{ticks,6} allocation ticks  {type}");
     }
 
     return report.AllVerified ? 0 : 1;

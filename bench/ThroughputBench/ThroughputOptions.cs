@@ -15,12 +15,14 @@ internal sealed record ThroughputOptions
     public const string Usage =
         """
         Usage: CacheWarmer.ThroughputBench [--source sqlite|postgres|both] [--keys 100000] [--concurrency 8,32,128]
-                                           [--repeat 1] [--out FILE]
+                                           [--repeat 1] [--postgres-options TEXT] [--alloc-types] [--out FILE]
 
           --source S        the catalog the worker loads from: sqlite (a file), postgres (a private server), both  (both)
           --keys N          keys in Redis, each refreshed once per run                                    (100000)
           --concurrency L   Refresh:MaxConcurrency values, comma-separated; one run each                  (8,32,128)
           --repeat N        runs of every (source, concurrency), interleaved                              (1)
+          --postgres-options TEXT  appended to the worker's PostgreSQL connection string, e.g. "Max Auto Prepare=16"
+          --alloc-types     print the types allocated most (the runtime's sampled allocation events) at the end
           --out FILE        also write the results as markdown to FILE
         """;
 
@@ -33,6 +35,10 @@ internal sealed record ThroughputOptions
     public int Repeat { get; init; } = 1;
 
     public string? OutputFile { get; init; }
+
+    public string? PostgresOptions { get; init; }
+
+    public bool AllocationTypes { get; init; }
 
     /// <summary>The loader's Ttl: far longer than the app's, so a refreshed key is told apart by its TTL alone.</summary>
     public TimeSpan LoaderTtl { get; } = TimeSpan.FromHours(1);
@@ -52,6 +58,12 @@ internal sealed record ThroughputOptions
             {
                 error = string.Empty;
                 return null;
+            }
+
+            if (name == "--alloc-types")
+            {
+                options = options with { AllocationTypes = true };
+                continue;
             }
 
             if (i + 1 >= args.Count)
@@ -74,6 +86,9 @@ internal sealed record ThroughputOptions
                     break;
                 case "--repeat" when PositiveInt(value) is { } n:
                     options = options with { Repeat = n };
+                    break;
+                case "--postgres-options":
+                    options = options with { PostgresOptions = value };
                     break;
                 case "--out":
                     options = options with { OutputFile = value };
@@ -99,7 +114,7 @@ internal sealed record ThroughputOptions
     /// <summary>The command line that reproduces this run (from the repository root).</summary>
     public string CommandLine() => string.Create(
         CultureInfo.InvariantCulture,
-        $"dotnet run -c Release --project bench/ThroughputBench -- --source {SourceText()} --keys {Keys} --concurrency {string.Join(',', Concurrency)} --repeat {Repeat}");
+        $"dotnet run -c Release --project bench/ThroughputBench -- --source {SourceText()} --keys {Keys} --concurrency {string.Join(',', Concurrency)} --repeat {Repeat}{(PostgresOptions is null ? "" : $" --postgres-options \"{PostgresOptions}\"")}");
 
     private string SourceText() => Sources.Count == 2 ? "both" : Sources[0].ToString().ToLowerInvariant();
 
