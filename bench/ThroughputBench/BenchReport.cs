@@ -56,7 +56,7 @@ internal sealed record BenchReport
             md.AppendLine(inv,
                 $"| {r.Source} | {r.Concurrency} | **{r.KeysPerSecond:N0}** | {Capacity(r):N0} | {r.Elapsed.TotalSeconds:0.00} s | {Outcomes(r)} | {r.Verified.Good:N0} / {r.Keys:N0}{Problems(r.Verified)} | {r.Verified.LeasesLeft} | {r.Verified.MarkersSeen:N0} | " +
                 $"{(double)r.RedisSent / perRefresh:0.00} ({(double)r.Redis.Processed / perRefresh:0.00}) | {(r.DbStatements is { } s ? ((double)s / perRefresh).ToString("0.00", inv) : "n/a (in-process)")} | " +
-                $"{Micros(r.ProcessCpu, perRefresh)}, {Micros(r.Redis.Cpu, perRefresh)}, {(r.Source == SourceKind.Postgres ? Micros(r.PostgresCpu, perRefresh) : "-")} µs | {r.AllocatedBytes / perRefresh:N0} B ({r.Gen0Collections} gen0 GCs) | {(double)r.Exceptions / perRefresh:0.00} | {r.MachineBusy:P0} of {Cores} cores | {r.LoadAverage} |");
+                $"{Micros(r.ProcessCpu, perRefresh)}, {Micros(r.Redis.Cpu, perRefresh)}, {(r.Source == SourceKind.Postgres ? Micros(r.PostgresCpu, perRefresh) : "-")} µs | {(r.AllocatedBytes >= 0 ? (r.AllocatedBytes / perRefresh).ToString("N0", inv) + " B" : "?")} ({r.Gen0Collections} gen0 GCs) | {(double)r.Exceptions / perRefresh:0.00} | {r.MachineBusy:P0} of {Cores} cores | {r.LoadAverage} |");
         }
 
         md.AppendLine();

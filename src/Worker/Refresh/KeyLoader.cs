@@ -14,7 +14,8 @@ internal readonly record struct LoadResult(bool Succeeded, byte[]? Value, TimeSp
 
 /// <summary>
 /// Runs one load under its lease: through the source's circuit breaker, bounded by LoadTimeout, extending the lease
-/// at a third of its TTL while the query runs (<see cref="LeaseKeeper"/>), and feeding the measured time to XFetch's estimate.
+/// at a third of its TTL while the query runs (<see cref="LeaseKeeper"/>), and feeding the measured time to XFetch's
+/// estimate.
 /// </summary>
 internal sealed partial class KeyLoader(
     SourceQuery query,

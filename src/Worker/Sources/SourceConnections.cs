@@ -27,7 +27,7 @@ internal sealed class SourceConnections : IAsyncDisposable
     /// <summary>
     /// A PostgreSQL source's pool does not reset a connection's session when the worker returns it (<c>No Reset On
     /// Close</c>), unless the connection string says otherwise: a load is one read query, and the reset (DISCARD ALL,
-    /// sent with the next query) doubled the statements the server ran per load and a quarter of its CPU time (see
+    /// sent with the next query) doubled the statements the server ran per load and cost 20-30 % of its CPU time (see
     /// docs/decisions.md).
     /// </summary>
     internal static NpgsqlDataSource CreatePostgres(string connectionString)
