@@ -67,7 +67,8 @@ internal sealed record BenchReport
             foreach (var group in Runs.GroupBy(r => (r.Source, r.Concurrency)))
             {
                 var rates = group.Select(r => r.KeysPerSecond).Order().ToArray();
-                md.AppendLine(inv, $"| {group.Key.Source} | {group.Key.Concurrency} | **{rates[rates.Length / 2]:N0}** ({rates[0]:N0} – {rates[^1]:N0}) |");
+                var median = rates.Length % 2 == 1 ? rates[rates.Length / 2] : (rates[(rates.Length / 2) - 1] + rates[rates.Length / 2]) / 2;
+                md.AppendLine(inv, $"| {group.Key.Source} | {group.Key.Concurrency} | **{median:N0}** ({rates[0]:N0} – {rates[^1]:N0}) |");
             }
 
             md.AppendLine();
