@@ -14,7 +14,8 @@ internal readonly record struct LoadResult(bool Succeeded, byte[]? Value, TimeSp
 
 /// <summary>
 /// Runs one load under its lease: through the source's circuit breaker, bounded by LoadTimeout, extending the lease
-/// at a third of its TTL while the query runs, and feeding the measured time to XFetch's estimate.
+/// at a third of its TTL while the query runs (<see cref="LeaseKeeper"/>), and feeding the measured time to XFetch's
+/// estimate.
 /// </summary>
 internal sealed partial class KeyLoader(
     SourceQuery query,
@@ -38,8 +39,7 @@ internal sealed partial class KeyLoader(
 
         // Shutdown does not cancel a load: it is bounded by LoadTimeout, so draining waits for it to land.
         using var timeout = new CancellationTokenSource(_refresh.LoadTimeout, time);
-        using var stopExtending = new CancellationTokenSource();
-        var extending = ExtendWhileLoadingAsync(match.Key, lease, stopExtending.Token);
+        var keeper = new LeaseKeeper(lease, match.Key, _refresh.LeaseTtl, time, logger);
         var started = time.GetTimestamp();
         try
         {
@@ -60,33 +60,7 @@ internal sealed partial class KeyLoader(
         }
         finally
         {
-            await stopExtending.CancelAsync().ConfigureAwait(false);
-            await extending.ConfigureAwait(false);
-        }
-    }
-
-    private async Task ExtendWhileLoadingAsync(string key, RefreshLease lease, CancellationToken stop)
-    {
-        var period = _refresh.LeaseTtl / 3;
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(period, time, stop).ConfigureAwait(false);
-                if (!await lease.ExtendAsync(_refresh.LeaseTtl).ConfigureAwait(false))
-                {
-                    // Lost: the fenced write will refuse to write, so the new holder's value stands.
-                    Log.LeaseLost(logger, key);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            Log.ReleaseFailed(logger, key, ex);
+            await keeper.StopAsync().ConfigureAwait(false);
         }
     }
 }

@@ -117,9 +117,14 @@ internal sealed partial class Refresher(
     private async Task<RefreshResult> UnderLeaseAsync(LoaderMatch match, RefreshLease lease, DateTimeOffset? plannedExpiry, bool missed)
     {
         var key = match.Key;
+        // The PTTL is read inside the round trip; adding it to the time the request was sent (not the time the reply
+        // came) never makes a due key look refreshed by someone else, however slow the round trip: a reply late by
+        // more than FreshTolerance did exactly that under load (ThroughputBench, docs/benchmarks.md).
+        var asked = time.GetUtcNow();
         var (won, pttl, holder) = await lease.TryAcquireAsync(_refresh.LeaseTtl).ConfigureAwait(false);
         if (!won && holder is not null && await IsDeadAsync(holder).ConfigureAwait(false))
         {
+            asked = time.GetUtcNow();
             (won, pttl, _) = await lease.TryTakeOverAsync(_refresh.LeaseTtl, holder).ConfigureAwait(false);
             if (won)
             {
@@ -148,7 +153,7 @@ internal sealed partial class Refresher(
             CountMiss(match);
         }
 
-        DateTimeOffset? current = pttl >= 0 ? now + TimeSpan.FromMilliseconds(pttl) : null;
+        DateTimeOffset? current = pttl >= 0 ? asked + TimeSpan.FromMilliseconds(pttl) : null;
         if (current is { } c && (plannedExpiry is null || c > plannedExpiry.Value + FreshTolerance))
         {
             // Another replica (or the app) wrote it since this refresh was planned.

@@ -1,5 +1,4 @@
 using System.Data;
-using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,9 +9,9 @@ namespace CacheWarmer.Worker.Sources;
 /// reads <c>'42'</c> as whatever the compared column is (<c>WHERE id = @id</c> works for an integer id, as SQLite's
 /// type affinity does); other providers get plain text.
 /// </summary>
-internal sealed class KeyParameter(string value) : SqlMapper.ICustomQueryParameter
+internal static class KeyParameter
 {
-    public void AddParameter(IDbCommand command, string name)
+    public static void Add(IDbCommand command, string name, string value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using CacheWarmer.TestUtils;
+using StackExchange.Redis;
+
+namespace CacheWarmer.ThroughputBench;
+
+/// <summary>The whole run: a private Redis, the catalogs asked for, a warm-up, then every (source, concurrency) run.</summary>
+internal static class Bench
+{
+    public static async Task<BenchReport> RunAsync(ThroughputOptions options, CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        var loadBefore = LoadAverage.Now();
+        Console.WriteLine($"Starting Redis{(options.Sources.Contains(SourceKind.Postgres) ? " and PostgreSQL" : "")}: {options.Keys:N0} keys, MaxConcurrency {string.Join(", ", options.Concurrency)}, {options.Repeat} repeat(s)");
+        await using var redis = await RedisServer.StartAsync(cancellationToken);
+        await using var admin = await redis.ConnectAsync();
+        var catalogs = new List<BenchCatalog>();
+        try
+        {
+            foreach (var source in options.Sources)
+            {
+                catalogs.Add(source == SourceKind.Sqlite
+                    ? await SqliteBenchCatalog.CreateAsync(options.Keys)
+                    : await PostgresBenchCatalog.CreateAsync(options.Keys, options.PostgresOptions, cancellationToken));
+            }
+
+            // JIT, connection pools and Redis's script cache warm up before anything is measured.
+            foreach (var catalog in catalogs)
+            {
+                Console.WriteLine($"Warm-up on {catalog.Kind}: {Math.Min(options.Keys, 20_000):N0} keys");
+                await ThroughputRun.RunAsync(redis.Configuration, admin, catalog, Math.Min(options.Keys, 20_000), options.Concurrency[0], options, cancellationToken);
+            }
+
+            var runs = new List<RunResult>();
+            for (var repeat = 0; repeat < options.Repeat; repeat++)
+            {
+                foreach (var catalog in catalogs)
+                {
+                    foreach (var concurrency in options.Concurrency)
+                    {
+                        runs.Add(await ThroughputRun.RunAsync(redis.Configuration, admin, catalog, options.Keys, concurrency, options, cancellationToken));
+                    }
+                }
+            }
+
+            var info = (await admin.GetServers()[0].InfoAsync("server")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            return new BenchReport
+            {
+                Options = options,
+                Cores = Environment.ProcessorCount,
+                Cpu = CpuModel(),
+                Dotnet = $".NET {Environment.Version} ({(System.Runtime.GCSettings.IsServerGC ? "Server GC" : "workstation GC")})",
+                Os = RuntimeInformation.OSDescription,
+                RedisVersion = "Redis " + info.GetValueOrDefault("redis_version", "?"),
+                SourceVersions = catalogs.Select(c => c.Version).ToArray(),
+                Commit = Commit(),
+                LoadAverageBefore = loadBefore,
+                LoadAverageAfter = LoadAverage.Now(),
+                Runs = runs,
+                Total = total.Elapsed,
+            };
+        }
+        finally
+        {
+            foreach (var catalog in catalogs)
+            {
+                await catalog.DisposeAsync();
+            }
+        }
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    private static string Commit()
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var head = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            using var status = Process.Start(new ProcessStartInfo("git", "status --porcelain --untracked-files=no src") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var dirty = status.StandardOutput.ReadToEnd().Trim().Length > 0;
+            status.WaitForExit();
+            return head.Length == 0 ? "?" : head + (dirty ? " (+ uncommitted src/ changes)" : "");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "?";
+        }
+    }
+}
