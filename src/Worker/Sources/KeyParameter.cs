@@ -1,4 +1,5 @@
 using System.Data;
+using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -9,9 +10,9 @@ namespace CacheWarmer.Worker.Sources;
 /// reads <c>'42'</c> as whatever the compared column is (<c>WHERE id = @id</c> works for an integer id, as SQLite's
 /// type affinity does); other providers get plain text.
 /// </summary>
-internal static class KeyParameter
+internal sealed class KeyParameter(string value) : SqlMapper.ICustomQueryParameter
 {
-    public static void Add(IDbCommand command, string name, string value)
+    public void AddParameter(IDbCommand command, string name)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;

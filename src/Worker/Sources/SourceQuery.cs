@@ -1,5 +1,6 @@
 using CacheWarmer.Contracts.Values;
 using CacheWarmer.Worker.Loaders;
+using Dapper;
 
 namespace CacheWarmer.Worker.Sources;
 
@@ -10,18 +11,15 @@ internal sealed class SourceQuery(SourceConnections connections)
     public async Task<byte[]?> LoadAsync(LoaderMatch match, CancellationToken cancellationToken)
     {
         var loader = match.Loader;
-        await using var connection = await connections.OpenAsync(loader.Source, cancellationToken).ConfigureAwait(false);
-        // A plain command, not Dapper's: a load is one query whose reader is shaped by CacheValueWriter, and Dapper's
-        // parameter bag and command cache per load were about a tenth of the worker's CPU per refresh (ThroughputBench,
-        // docs/decisions.md). The key's values still reach the SQL only as parameters (KeyParameter).
-        await using var command = connection.CreateCommand();
-        command.CommandText = loader.Query;
+        var parameters = new DynamicParameters();
         for (var i = 0; i < loader.Pattern.Parameters.Count; i++)
         {
-            KeyParameter.Add(command, loader.Pattern.Parameters[i], match.Values[i]);
+            parameters.Add(loader.Pattern.Parameters[i], new KeyParameter(match.Values[i]));
         }
 
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await connections.OpenAsync(loader.Source, cancellationToken).ConfigureAwait(false);
+        var command = new CommandDefinition(loader.Query, parameters, cancellationToken: cancellationToken);
+        using var reader = await connection.ExecuteReaderAsync(command).ConfigureAwait(false);
         return CacheValueWriter.Write(reader, loader.Shape);
     }
 }
