@@ -60,6 +60,9 @@ internal sealed record LabOptions
 
     public string? OutputDirectory { get; init; }
 
+    /// <summary>Reader processes running at the same time (they share the database's connections).</summary>
+    public int ReaderProcessesAtOnce => Replicas * (Parallel ? Strategies.Count : 1);
+
     public TimeSpan BackendDelay => BackendDelayOption ?? (Scenario == LabScenario.Expiry ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(20));
 
     public TimeSpan Ttl => TtlOption ?? TimeSpan.FromSeconds(Scenario == LabScenario.Expiry ? 15 : 30);
@@ -67,8 +70,8 @@ internal sealed record LabOptions
     /// <summary>The worker's Refresh:Buffer: a refresh must start at least one load time (plus a second) before expiry.</summary>
     public TimeSpan WorkerBuffer => BackendDelay + TimeSpan.FromSeconds(1);
 
-    /// <summary>The worker's Refresh:LeaseTtl: at least 1 s (the worker's floor), and twice a load.</summary>
-    public TimeSpan WorkerLeaseTtl => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(BackendDelay.TotalSeconds * 2)));
+    /// <summary>The worker's Refresh:LeaseTtl: twice a load, at least 2 s (a load on a busy 2-core machine can take a second).</summary>
+    public TimeSpan WorkerLeaseTtl => TimeSpan.FromSeconds(Math.Max(2, Math.Ceiling(BackendDelay.TotalSeconds * 2)));
 
     /// <summary>Parses the arguments; null with <paramref name="error"/> set when they are wrong, or "" for --help.</summary>
     public static LabOptions? Parse(IReadOnlyList<string> args, out string? error)
@@ -181,7 +184,7 @@ internal sealed record LabOptions
         {
             return string.Create(
                 CultureInfo.InvariantCulture,
-                $"--ttl {options.Ttl.TotalSeconds:0.###}: the cachewarmer strategy needs a TTL above {floor.TotalSeconds:0.###} s (the worker's Buffer = backend delay + 1 s, plus LeaseTtl = 2 x backend delay, at least 1 s): raise --ttl or lower --backend-delay.");
+                $"--ttl {options.Ttl.TotalSeconds:0.###}: the cachewarmer strategy needs a TTL above {floor.TotalSeconds:0.###} s (the worker's Buffer = backend delay + 1 s, plus LeaseTtl = 2 x backend delay, at least 2 s): raise --ttl or lower --backend-delay.");
         }
 
         if (options.Scenario == LabScenario.Expiry && options.Ttl <= options.BackendDelay * 2)

@@ -25,9 +25,9 @@ internal sealed class ExpiryReader(ReaderSpec spec, IDatabase db, IReadStrategy 
     private long _errors;
     private string? _firstError;
 
-    public async Task<ReaderResult> RunAsync()
+    public async Task<ReaderResult> RunAsync(long startUnixMs)
     {
-        await ReaderProgram.WaitUntilAsync(spec.StartUnixMs);
+        await ReaderProgram.WaitUntilAsync(startUnixMs);
         Say("steady load started");
         var burstAt = await SteadyUntilBurstAsync();
         await ReaderProgram.WaitUntilAsync(burstAt);

@@ -26,9 +26,10 @@ internal static class ReaderProgram
         await backend.WarmAsync(4, CancellationToken.None);
         await using var strategy = new StrategyContext(spec, redis, backend).Create();
 
+        var start = await StartLine.ReadyAsync(redis.GetDatabase(), spec.Namespace);
         var result = spec.Scenario == LabScenario.Expiry
-            ? await new ExpiryReader(spec, redis.GetDatabase(), strategy, expected).RunAsync()
-            : await new ZipfReader(spec, strategy, expected).RunAsync();
+            ? await new ExpiryReader(spec, redis.GetDatabase(), strategy, expected).RunAsync(start)
+            : await new ZipfReader(spec, strategy, expected).RunAsync(start);
         await File.WriteAllTextAsync(spec.ResultPath, JsonSerializer.Serialize(result with { Process = spec.Process }, Json));
         return 0;
     }

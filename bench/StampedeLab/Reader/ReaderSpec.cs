@@ -25,9 +25,6 @@ internal sealed record ReaderSpec
 
     public required double TtlSeconds { get; init; }
 
-    /// <summary>When the steady load starts, Unix milliseconds; every process waits for it.</summary>
-    public required long StartUnixMs { get; init; }
-
     /// <summary>Expiry: this process's share of the burst.</summary>
     public int Requests { get; init; }
 

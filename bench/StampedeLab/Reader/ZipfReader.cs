@@ -20,26 +20,25 @@ internal sealed class ZipfReader(ReaderSpec spec, IReadStrategy strategy, string
     private long _errors;
     private string? _firstError;
 
-    public async Task<ReaderResult> RunAsync()
+    public async Task<ReaderResult> RunAsync(long startUnixMs)
     {
         var seconds = (int)Math.Ceiling(spec.DurationSeconds) + 1;
         _reads = new long[seconds];
         _misses = new long[seconds];
         var keys = new ZipfKeys(spec.Keys, Exponent, seed: 1000 + spec.Process, prefix: string.Empty);
         var inFlight = new List<Task>();
-        await ReaderProgram.WaitUntilAsync(spec.StartUnixMs);
+        await ReaderProgram.WaitUntilAsync(startUnixMs);
         Console.WriteLine($"p{spec.Process} {spec.Strategy}: zipf load started, {spec.Rate} reads/s");
-        var end = spec.StartUnixMs + (long)(spec.DurationSeconds * 1000);
+        var end = startUnixMs + (long)(spec.DurationSeconds * 1000);
         using var timer = new PeriodicTimer(Tick);
-        var due = 0.0;
         long issued = 0;
         while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() is var now && now < end)
         {
             // Reads owed since the start at the target rate: a late tick catches up instead of lowering the rate.
-            due = (now - spec.StartUnixMs) / 1000.0 * spec.Rate;
+            var due = (now - startUnixMs) / 1000.0 * spec.Rate;
             for (; issued < due; issued++)
             {
-                inFlight.Add(ReadAsync(keys.NextRank(), (int)((now - spec.StartUnixMs) / 1000)));
+                inFlight.Add(ReadAsync(keys.NextRank(), (int)((now - startUnixMs) / 1000)));
             }
 
             if (inFlight.Count > 10_000)

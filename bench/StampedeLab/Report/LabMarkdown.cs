@@ -42,11 +42,13 @@ internal static class LabMarkdown
             }
 
             md.AppendLine();
-            md.AppendLine("Backend queries by time relative to the expiry instant (ms; negative = before it), first 12 of each strategy:").AppendLine();
+            md.AppendLine("Backend queries by the time they ended, ms relative to the expiry instant (negative = before it), and who ran them:").AppendLine();
             foreach (var e in report.Expiry)
             {
-                var shown = e.Timeline.Take(12).Select(t => string.Create(Invariant, $"{t.AtMs:+0;-0} {t.Who}"));
-                md.AppendLine(Invariant, $"- {e.Strategy}: {string.Join(", ", shown)}{(e.Timeline.Count > 12 ? string.Create(Invariant, $", … ({e.Timeline.Count} in all, last at {e.Timeline[^1].AtMs:+0;-0})") : "")}");
+                var warmup = e.Timeline.Count(t => t.AtMs < e.WarmupEndMs);
+                var after = e.Timeline.Where(t => t.AtMs >= e.WarmupEndMs).ToList();
+                var shown = after.Take(12).Select(t => string.Create(Invariant, $"{t.AtMs:+0;-0} {t.Who}"));
+                md.AppendLine(Invariant, $"- {e.Strategy}: warm-up {warmup} (cold cache); then {(after.Count == 0 ? "none" : string.Join(", ", shown))}{(after.Count > 12 ? string.Create(Invariant, $", … ({after.Count} in all, last at {after[^1].AtMs:+0;-0})") : "")}");
             }
 
             md.AppendLine();
@@ -63,6 +65,12 @@ internal static class LabMarkdown
             foreach (var z in report.Zipf)
             {
                 md.AppendLine(Invariant, $"| {z.Strategy} | {z.Reads:N0} | {z.HitRatio:P2} | {z.Misses:N0} | {z.Queries:N0} | {z.QueriesByWorker:N0} | {z.Queries / z.Seconds:0.0} / {z.QueriesPerSecond.DefaultIfEmpty().Max():N0} | {z.Errors:N0} | {z.Wrong:N0} |");
+            }
+
+            md.AppendLine();
+            foreach (var z in report.Zipf.Where(z => z.FirstError is not null))
+            {
+                md.AppendLine(Invariant, $"- {z.Strategy}: first error: {z.FirstError}");
             }
 
             md.AppendLine();

@@ -50,6 +50,9 @@ internal sealed record ExpiryOutcome
 
     public string? FirstError { get; init; }
 
+    /// <summary>The end of the warm-up, ms relative to the expiry instant (negative).</summary>
+    public long WarmupEndMs { get; init; }
+
     /// <summary>Every backend query of the run: ms relative to the expiry instant, and who ran it.</summary>
     public IReadOnlyList<(long AtMs, string Who)> Timeline { get; init; } = [];
 

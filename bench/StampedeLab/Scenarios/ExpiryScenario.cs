@@ -15,33 +15,30 @@ internal static class ExpiryScenario
     /// <summary>Readers arrive this long after the key's expiry instant, so every cache level has expired.</summary>
     public static readonly TimeSpan AfterExpiry = TimeSpan.FromMilliseconds(50);
 
-    private static readonly TimeSpan StartAllowance = TimeSpan.FromSeconds(2);
-
     public static async Task<ExpiryOutcome> RunAsync(LabServers servers, LabOptions options, string strategy, string workDirectory, CancellationToken cancellationToken)
     {
         var ns = $"lab:{strategy}:";
         WorkerReplica? worker = strategy == "cachewarmer" ? await LabWorker.StartAsync(servers, options, ns, cancellationToken) : null;
         try
         {
-            var start = DateTimeOffset.UtcNow + StartAllowance;
             var specs = Enumerable.Range(1, options.Replicas).Select(p => new ReaderSpec
             {
                 Scenario = LabScenario.Expiry,
                 Strategy = strategy,
                 Process = p,
                 Redis = servers.Redis.Configuration,
-                Postgres = servers.ConnectionString(LabServers.AppName(strategy, $"p{p}"), options.Replicas),
+                Postgres = servers.ConnectionString(LabServers.AppName(strategy, $"p{p}"), options.ReaderProcessesAtOnce),
                 Namespace = ns,
                 WorkerKeyPrefix = ns + "cw:",
                 BackendDelaySeconds = options.BackendDelay.TotalSeconds,
                 TtlSeconds = options.Ttl.TotalSeconds,
-                StartUnixMs = start.ToUnixTimeMilliseconds(),
                 Requests = (options.Requests / options.Replicas) + (p <= options.Requests % options.Replicas ? 1 : 0),
                 Verbose = options.Verbose,
                 ResultPath = Path.Combine(workDirectory, $"{strategy}-p{p}.result.json"),
             }).ToList();
 
-            var readers = ReaderProcesses.RunAsync(specs, workDirectory, options.Ttl * 3 + TimeSpan.FromMinutes(3), cancellationToken);
+            var readers = ReaderProcesses.RunAsync(specs, workDirectory, options.Ttl * 3 + TimeSpan.FromMinutes(5), cancellationToken);
+            var start = await StartLine.ReleaseAsync(servers.Admin.GetDatabase(), ns, options.Replicas, readers, cancellationToken);
             var (cutoff, expiry) = await PublishBurstAsync(servers, options, strategy, ns, start, readers, cancellationToken);
             var results = await readers;
             if (worker is not null)
@@ -76,6 +73,7 @@ internal static class ExpiryScenario
                 BurstSpreadMs = results.Max(r => r.BurstUnixMs) - results.Min(r => r.BurstUnixMs),
                 BurstLateMs = results.Min(r => r.BurstUnixMs) - (expiry + (long)AfterExpiry.TotalMilliseconds),
                 FirstError = results.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
+                WarmupEndMs = cutoff.ToUnixTimeMilliseconds() - expiry,
                 Timeline = loads.Select(l => (new DateTimeOffset(l.At, TimeSpan.Zero).ToUnixTimeMilliseconds() - expiry, l.Replica["lab-".Length..])).ToList(),
             };
         }

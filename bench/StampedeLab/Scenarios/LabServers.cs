@@ -56,7 +56,7 @@ internal sealed class LabServers : IAsyncDisposable
     public string ConnectionString(string applicationName, int processes) => new NpgsqlConnectionStringBuilder(Catalog.ConnectionString)
     {
         ApplicationName = applicationName,
-        MaxPoolSize = Math.Clamp(150 / processes, 4, 100),
+        MaxPoolSize = Math.Clamp(150 / processes, 2, 100),
         Timeout = 30,
     }.ConnectionString;
 

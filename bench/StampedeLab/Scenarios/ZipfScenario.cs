@@ -9,27 +9,23 @@ namespace CacheWarmer.StampedeLab.Scenarios;
 /// </summary>
 internal static class ZipfScenario
 {
-    private static readonly TimeSpan StartAllowance = TimeSpan.FromSeconds(3);
-
     public static async Task<ZipfOutcome> RunAsync(LabServers servers, LabOptions options, string strategy, string workDirectory, CancellationToken cancellationToken)
     {
         var ns = $"lab:{strategy}:";
         WorkerReplica? worker = strategy == "cachewarmer" ? await LabWorker.StartAsync(servers, options, ns, cancellationToken) : null;
         try
         {
-            var start = DateTimeOffset.UtcNow + StartAllowance;
             var specs = Enumerable.Range(1, options.Replicas).Select(p => new ReaderSpec
             {
                 Scenario = LabScenario.Zipf,
                 Strategy = strategy,
                 Process = p,
                 Redis = servers.Redis.Configuration,
-                Postgres = servers.ConnectionString(LabServers.AppName(strategy, $"p{p}"), options.Replicas),
+                Postgres = servers.ConnectionString(LabServers.AppName(strategy, $"p{p}"), options.ReaderProcessesAtOnce),
                 Namespace = ns,
                 WorkerKeyPrefix = ns + "cw:",
                 BackendDelaySeconds = options.BackendDelay.TotalSeconds,
                 TtlSeconds = options.Ttl.TotalSeconds,
-                StartUnixMs = start.ToUnixTimeMilliseconds(),
                 Keys = options.Keys,
                 DurationSeconds = options.Duration.TotalSeconds,
                 Rate = Math.Max(1, options.Rate / options.Replicas),
@@ -37,7 +33,9 @@ internal static class ZipfScenario
                 ResultPath = Path.Combine(workDirectory, $"{strategy}-p{p}.result.json"),
             }).ToList();
 
-            var results = await ReaderProcesses.RunAsync(specs, workDirectory, options.Duration + TimeSpan.FromMinutes(3), cancellationToken);
+            var readers = ReaderProcesses.RunAsync(specs, workDirectory, options.Duration + TimeSpan.FromMinutes(5), cancellationToken);
+            var start = await StartLine.ReleaseAsync(servers.Admin.GetDatabase(), ns, options.Replicas, readers, cancellationToken);
+            var results = await readers;
             if (worker is not null)
             {
                 await worker.StopAsync();

@@ -40,9 +40,9 @@ internal sealed class FusionCacheStrategy : IReadStrategy
         var start = Stopwatch.GetTimestamp();
         var value = await _cache.GetOrSetAsync<string?>(
             "product:" + id,
-            (_, ct) => _factories.RunAsync(() => _context.Backend.LoadAsync(id, ct)),
+            (_, ct) => _factories.RunAsync(id, () => _context.Backend.LoadAsync(id, ct)),
             token: cancellationToken);
-        return new ReadOutcome(value, Miss: _factories.FinishedBetween(start, Stopwatch.GetTimestamp()));
+        return new ReadOutcome(value, Miss: _factories.FinishedBetween(id, start, Stopwatch.GetTimestamp()));
     }
 
     public ValueTask DisposeAsync()

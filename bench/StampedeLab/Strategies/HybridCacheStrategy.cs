@@ -35,9 +35,9 @@ internal sealed class HybridCacheStrategy : IReadStrategy
         var start = Stopwatch.GetTimestamp();
         var value = await _cache.GetOrCreateAsync<string?>(
             "product:" + id,
-            async ct => await _factories.RunAsync(() => _context.Backend.LoadAsync(id, ct)),
+            async ct => await _factories.RunAsync(id, () => _context.Backend.LoadAsync(id, ct)),
             cancellationToken: cancellationToken);
-        return new ReadOutcome(value, Miss: _factories.FinishedBetween(start, Stopwatch.GetTimestamp()));
+        return new ReadOutcome(value, Miss: _factories.FinishedBetween(id, start, Stopwatch.GetTimestamp()));
     }
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
