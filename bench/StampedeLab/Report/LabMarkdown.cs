@@ -60,11 +60,11 @@ internal static class LabMarkdown
 
         if (report.Zipf.Count > 0)
         {
-            md.AppendLine("| Strategy | Reads | Hit ratio | Misses seen | Backend queries | by worker | Backend queries/s (mean / peak) | Errors | Wrong values |");
-            md.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+            md.AppendLine("| Strategy | Reads | Hit ratio | Misses seen | Hit ratio after the first TTL | Misses after the first TTL | Backend queries | by worker | Backend queries/s (mean / peak) | Errors | Wrong values |");
+            md.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
             foreach (var z in report.Zipf)
             {
-                md.AppendLine(Invariant, $"| {z.Strategy} | {z.Reads:N0} | {z.HitRatio:P2} | {z.Misses:N0} | {z.Queries:N0} | {z.QueriesByWorker:N0} | {z.Queries / z.Seconds:0.0} / {z.QueriesPerSecond.DefaultIfEmpty().Max():N0} | {z.Errors:N0} | {z.Wrong:N0} |");
+                md.AppendLine(Invariant, $"| {z.Strategy} | {z.Reads:N0} | {z.HitRatio:P2} | {z.Misses:N0} | {z.HitRatioAfterFirstTtl:P2} | {z.MissesAfterFirstTtl:N0} | {z.Queries:N0} | {z.QueriesByWorker:N0} | {z.Queries / z.Seconds:0.0} / {z.QueriesPerSecond.DefaultIfEmpty().Max():N0} | {z.Errors:N0} | {z.Wrong:N0} |");
             }
 
             md.AppendLine();

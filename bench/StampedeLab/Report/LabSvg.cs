@@ -18,7 +18,7 @@ internal static class LabSvg
     /// <summary>Expiry: backend queries per strategy, and reader latency p50 / p99 per strategy.</summary>
     public static string Expiry(IReadOnlyList<ExpiryOutcome> outcomes, string title)
     {
-        var svg = Begin((PanelWidth * 2) + 40, PanelHeight + 110, title);
+        var svg = Begin((PanelWidth * 2) + 40, PanelHeight + 135, title);
         Bars(svg, 0, "Backend queries for the expiry", outcomes.Select(o => o.Strategy).ToList(), [outcomes.Select(o => (double)o.Queries).ToArray()], ["queries"]);
         Bars(svg, PanelWidth + 20, "Reader latency (ms)", outcomes.Select(o => o.Strategy).ToList(),
             [outcomes.Select(o => Stats.Percentile(o.Latencies, 0.5)).ToArray(), outcomes.Select(o => Stats.Percentile(o.Latencies, 0.99)).ToArray()],
@@ -30,7 +30,7 @@ internal static class LabSvg
     public static string Zipf(IReadOnlyList<ZipfOutcome> outcomes, string title)
     {
         var width = (PanelWidth * 2) + 40;
-        var svg = Begin(width, PanelHeight + 110, title);
+        var svg = Begin(width, PanelHeight + 135, title);
         var plotWidth = width - Left - 30;
         var seconds = Math.Max(1, outcomes.Max(o => o.QueriesPerSecond.Length));
         var max = Nice(outcomes.SelectMany(o => o.QueriesPerSecond).DefaultIfEmpty(1).Max());
@@ -96,7 +96,23 @@ internal static class LabSvg
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
         svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n");
-        Text(svg, 10, height - 10, title, "start", size: 11);
+        // The title (the command line) wraps at spaces, bottom-aligned under the legend.
+        var lines = new List<string> { string.Empty };
+        foreach (var word in title.Split(' '))
+        {
+            if (lines[^1].Length + word.Length > 130)
+            {
+                lines.Add(string.Empty);
+            }
+
+            lines[^1] += (lines[^1].Length == 0 ? "" : " ") + word;
+        }
+
+        for (var i = 0; i < lines.Count; i++)
+        {
+            Text(svg, 10, height - 8 - (14 * (lines.Count - 1 - i)), lines[i], "start", size: 11);
+        }
+
         return svg;
     }
 

@@ -22,6 +22,13 @@ internal sealed record ZipfOutcome
 
     public required double Seconds { get; init; }
 
+    /// <summary>Reads and misses from the end of the first TTL on: every key read at the start could have expired.</summary>
+    public required long ReadsAfterFirstTtl { get; init; }
+
+    public required long MissesAfterFirstTtl { get; init; }
+
+    public double HitRatioAfterFirstTtl => ReadsAfterFirstTtl == 0 ? double.NaN : 1 - ((double)MissesAfterFirstTtl / ReadsAfterFirstTtl);
+
     public string? FirstError { get; init; }
 
     public double HitRatio => Reads == 0 ? double.NaN : 1 - ((double)Misses / Reads);

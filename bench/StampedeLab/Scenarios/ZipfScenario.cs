@@ -51,8 +51,11 @@ internal static class ZipfScenario
                 perSecond[Math.Clamp((int)(load.At - start.UtcDateTime).TotalSeconds, 0, seconds - 1)]++;
             }
 
+            var firstTtl = (int)Math.Ceiling(options.Ttl.TotalSeconds);
             return new ZipfOutcome
             {
+                ReadsAfterFirstTtl = results.Sum(r => r.ReadsPerSecond.Skip(firstTtl).Sum()),
+                MissesAfterFirstTtl = results.Sum(r => r.MissesPerSecond.Skip(firstTtl).Sum()),
                 Strategy = strategy,
                 Reads = results.Sum(r => r.SteadyReads),
                 Misses = results.Sum(r => r.SteadyMisses),
