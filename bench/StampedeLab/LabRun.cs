@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using CacheWarmer.RefreshBench;
+using CacheWarmer.StampedeLab.Report;
+using CacheWarmer.StampedeLab.Scenarios;
+
+namespace CacheWarmer.StampedeLab;
+
+/// <summary>One lab run: private servers, then every strategy of the scenario, one after another (or together).</summary>
+internal static class LabRun
+{
+    public static async Task<LabReport> RunAsync(LabOptions options, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var loadBefore = RunEnvironment.LoadAverage();
+        Console.WriteLine($"Starting Redis and PostgreSQL ({options.Scenario.ToString().ToLowerInvariant()}, strategies {string.Join(",", options.Strategies)}, {options.Replicas} reader process(es))");
+        var work = Directory.CreateTempSubdirectory("stampede-lab-");
+        try
+        {
+            await using var servers = await LabServers.StartAsync(Math.Max(options.Keys, 10), cancellationToken);
+            var expiry = new List<ExpiryOutcome>();
+            var zipf = new List<ZipfOutcome>();
+            if (options.Parallel)
+            {
+                var runs = options.Strategies.Select(s => RunOneAsync(servers, options, s, work.FullName, cancellationToken)).ToList();
+                foreach (var (e, z) in await Task.WhenAll(runs))
+                {
+                    AddTo(e, z);
+                }
+            }
+            else
+            {
+                foreach (var strategy in options.Strategies)
+                {
+                    if (options.Flush)
+                    {
+                        await servers.Admin.GetServers()[0].FlushDatabaseAsync();
+                        Console.WriteLine($"{strategy}: FLUSHDB");
+                    }
+
+                    var (e, z) = await RunOneAsync(servers, options, strategy, work.FullName, cancellationToken);
+                    AddTo(e, z);
+                }
+            }
+
+            var info = await servers.Admin.GetServers()[0].InfoAsync("server");
+            return new LabReport
+            {
+                Options = options,
+                Machine = RunEnvironment.Read(),
+                RedisVersion = info.SelectMany(g => g).FirstOrDefault(p => p.Key == "redis_version").Value ?? "?",
+                PostgresVersion = await servers.Catalog.ServerVersionAsync(),
+                LoadAverageBefore = loadBefore,
+                LoadAverageAfter = RunEnvironment.LoadAverage(),
+                Expiry = expiry,
+                Zipf = zipf,
+                Elapsed = clock.Elapsed,
+            };
+
+            void AddTo(ExpiryOutcome? e, ZipfOutcome? z)
+            {
+                if (e is not null)
+                {
+                    expiry.Add(e);
+                }
+
+                if (z is not null)
+                {
+                    zipf.Add(z);
+                }
+            }
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<(ExpiryOutcome?, ZipfOutcome?)> RunOneAsync(LabServers servers, LabOptions options, string strategy, string work, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"{strategy}: starting {options.Replicas} reader process(es)");
+        if (options.Scenario == LabScenario.Expiry)
+        {
+            var outcome = await ExpiryScenario.RunAsync(servers, options, strategy, work, cancellationToken);
+            Console.WriteLine(LabMarkdown.ExpiryLine(outcome));
+            return (outcome, null);
+        }
+
+        var zipf = await ZipfScenario.RunAsync(servers, options, strategy, work, cancellationToken);
+        Console.WriteLine(LabMarkdown.ZipfLine(zipf));
+        return (null, zipf);
+    }
+}

@@ -1,0 +1,41 @@
+namespace CacheWarmer.StampedeLab.Reader;
+
+/// <summary>One read of the expiry burst, as its reader saw it.</summary>
+internal sealed record BurstRead(double LatencyMs, bool Miss, bool TimedOut, bool Error, bool Correct);
+
+/// <summary>What one reader process reports back (JSON in the file the spec names).</summary>
+internal sealed record ReaderResult
+{
+    public int Process { get; init; }
+
+    /// <summary>Expiry: when this process's burst started, Unix ms.</summary>
+    public long BurstUnixMs { get; init; }
+
+    /// <summary>Expiry: when this process's last burst read completed, Unix ms.</summary>
+    public long BurstEndUnixMs { get; init; }
+
+    public List<BurstRead> Burst { get; init; } = [];
+
+    /// <summary>Reads of the light steady load before the burst (expiry) or of the whole run (zipf).</summary>
+    public long SteadyReads { get; init; }
+
+    public long SteadyMisses { get; init; }
+
+    /// <summary>Expiry: steady reads issued after the burst instant was published that missed (normally 0).</summary>
+    public long LateSteadyMisses { get; init; }
+
+    public long LateSteadyTimeouts { get; init; }
+
+    /// <summary>Reads, anywhere in the run, whose value was not the product's row (must be 0).</summary>
+    public long Wrong { get; init; }
+
+    /// <summary>Reads that threw (pool exhausted, timeouts of the client).</summary>
+    public long Errors { get; init; }
+
+    /// <summary>Zipf: reads and reader-visible misses per second since the start.</summary>
+    public long[] ReadsPerSecond { get; init; } = [];
+
+    public long[] MissesPerSecond { get; init; } = [];
+
+    public string? FirstError { get; init; }
+}
