@@ -17,24 +17,13 @@ internal static class ExpiryScenario
 
     public static async Task<ExpiryOutcome> RunAsync(LabServers servers, LabOptions options, string strategy, string workDirectory, CancellationToken cancellationToken)
     {
-        var ns = $"lab:{strategy}:";
+        var ns = ReaderSpecs.Namespace(strategy);
         WorkerReplica? worker = strategy == "cachewarmer" ? await LabWorker.StartAsync(servers, options, ns, cancellationToken) : null;
         try
         {
-            var specs = Enumerable.Range(1, options.Replicas).Select(p => new ReaderSpec
+            var specs = Enumerable.Range(1, options.Replicas).Select(p => ReaderSpecs.For(LabScenario.Expiry, servers, options, strategy, p, workDirectory) with
             {
-                Scenario = LabScenario.Expiry,
-                Strategy = strategy,
-                Process = p,
-                Redis = servers.Redis.Configuration,
-                Postgres = servers.ConnectionString(LabServers.AppName(strategy, $"p{p}"), options.ReaderProcessesAtOnce),
-                Namespace = ns,
-                WorkerKeyPrefix = ns + "cw:",
-                BackendDelaySeconds = options.BackendDelay.TotalSeconds,
-                TtlSeconds = options.Ttl.TotalSeconds,
                 Requests = (options.Requests / options.Replicas) + (p <= options.Requests % options.Replicas ? 1 : 0),
-                Verbose = options.Verbose,
-                ResultPath = Path.Combine(workDirectory, $"{strategy}-p{p}.result.json"),
             }).ToList();
 
             var readers = ReaderProcesses.RunAsync(specs, workDirectory, options.Ttl * 3 + TimeSpan.FromMinutes(5), cancellationToken);

@@ -11,26 +11,15 @@ internal static class ZipfScenario
 {
     public static async Task<ZipfOutcome> RunAsync(LabServers servers, LabOptions options, string strategy, string workDirectory, CancellationToken cancellationToken)
     {
-        var ns = $"lab:{strategy}:";
+        var ns = ReaderSpecs.Namespace(strategy);
         WorkerReplica? worker = strategy == "cachewarmer" ? await LabWorker.StartAsync(servers, options, ns, cancellationToken) : null;
         try
         {
-            var specs = Enumerable.Range(1, options.Replicas).Select(p => new ReaderSpec
+            var specs = Enumerable.Range(1, options.Replicas).Select(p => ReaderSpecs.For(LabScenario.Zipf, servers, options, strategy, p, workDirectory) with
             {
-                Scenario = LabScenario.Zipf,
-                Strategy = strategy,
-                Process = p,
-                Redis = servers.Redis.Configuration,
-                Postgres = servers.ConnectionString(LabServers.AppName(strategy, $"p{p}"), options.ReaderProcessesAtOnce),
-                Namespace = ns,
-                WorkerKeyPrefix = ns + "cw:",
-                BackendDelaySeconds = options.BackendDelay.TotalSeconds,
-                TtlSeconds = options.Ttl.TotalSeconds,
                 Keys = options.Keys,
                 DurationSeconds = options.Duration.TotalSeconds,
                 Rate = Math.Max(1, options.Rate / options.Replicas),
-                Verbose = options.Verbose,
-                ResultPath = Path.Combine(workDirectory, $"{strategy}-p{p}.result.json"),
             }).ToList();
 
             var readers = ReaderProcesses.RunAsync(specs, workDirectory, options.Duration + TimeSpan.FromMinutes(5), cancellationToken);
