@@ -67,16 +67,16 @@ internal sealed record BenchOptions
             var value = args[++i];
             switch (name)
             {
-                case "--replicas" when PositiveInt(value) is { } n:
+                case "--replicas" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Replicas = n };
                     break;
-                case "--keys" when PositiveInt(value) is { } n:
+                case "--keys" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Keys = n };
                     break;
                 case "--ttl" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0:
                     options = options with { Ttl = TimeSpan.FromSeconds(s) };
                     break;
-                case "--cycles" when PositiveInt(value) is { } n:
+                case "--cycles" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Cycles = n };
                     break;
                 case "--load-ms" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms):
@@ -107,7 +107,4 @@ internal sealed record BenchOptions
     public string CommandLine() => string.Create(
         CultureInfo.InvariantCulture,
         $"dotnet run -c Release --project bench/RefreshBench -- --replicas {Replicas} --keys {Keys} --ttl {Ttl.TotalSeconds:0.###} --cycles {Cycles} --load-ms {LoadMilliseconds}");
-
-    private static int? PositiveInt(string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
 }

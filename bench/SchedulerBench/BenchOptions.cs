@@ -1,4 +1,5 @@
 using System.Globalization;
+using CacheWarmer.RefreshBench;
 
 namespace CacheWarmer.SchedulerBench;
 
@@ -60,13 +61,13 @@ internal sealed record BenchOptions
             options = name switch
             {
                 "--part" when value is "triggers" or "worker" or "both" => options with { Part = value },
-                "--keys" when Positive(value) is { } n => options with { Keys = n },
-                "--ttl" when Seconds(value) is { } ttls => options with { Ttls = ttls },
-                "--work" when Positive(value) is { } ms => options with { Work = TimeSpan.FromMilliseconds(ms) },
-                "--concurrency" when Positive(value) is { } n => options with { Concurrency = n },
-                "--warm-up" when Positive(value) is { } s => options with { WarmUp = TimeSpan.FromSeconds(s) },
-                "--measure" when Positive(value) is { } s => options with { Measure = TimeSpan.FromSeconds(s) },
-                "--worker-ttl" when Positive(value) is { } s => options with { WorkerTtl = TimeSpan.FromSeconds(s) },
+                "--keys" when ArgValues.PositiveInt(value) is { } n => options with { Keys = n },
+                "--ttl" when ArgValues.PositiveInts(value) is { } ttls => options with { Ttls = [.. ttls.Select(t => TimeSpan.FromSeconds(t))] },
+                "--work" when ArgValues.PositiveInt(value) is { } ms => options with { Work = TimeSpan.FromMilliseconds(ms) },
+                "--concurrency" when ArgValues.PositiveInt(value) is { } n => options with { Concurrency = n },
+                "--warm-up" when ArgValues.PositiveInt(value) is { } s => options with { WarmUp = TimeSpan.FromSeconds(s) },
+                "--measure" when ArgValues.PositiveInt(value) is { } s => options with { Measure = TimeSpan.FromSeconds(s) },
+                "--worker-ttl" when ArgValues.PositiveInt(value) is { } s => options with { WorkerTtl = TimeSpan.FromSeconds(s) },
                 "--out" => options with { OutputFile = value },
                 _ => null,
             };
@@ -78,15 +79,5 @@ internal sealed record BenchOptions
         }
 
         return options;
-    }
-
-    private static int? Positive(string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
-
-    private static TimeSpan[]? Seconds(string value)
-    {
-        var parts = value.Split(',');
-        var ttls = parts.Select(Positive).ToArray();
-        return ttls.All(t => t is not null) ? [.. ttls.Select(t => TimeSpan.FromSeconds(t!.Value))] : null;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CacheWarmer.RefreshBench;
 
 namespace CacheWarmer.SketchBench;
 
@@ -74,19 +75,19 @@ internal sealed record BenchOptions
             var value = args[++i];
             switch (name)
             {
-                case "--updates" when PositiveInt(value) is { } n:
+                case "--updates" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Updates = n };
                     break;
-                case "--distinct" when PositiveInt(value) is { } n:
+                case "--distinct" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Distinct = n };
                     break;
                 case "--exponent" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0:
                     options = options with { Exponent = s };
                     break;
-                case "--repetitions" when PositiveInt(value) is { } n:
+                case "--repetitions" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Repetitions = n };
                     break;
-                case "--per-timestamp" when PositiveInt(value) is { } n:
+                case "--per-timestamp" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { PerTimestamp = n };
                     break;
                 case "--seed" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seed):
@@ -95,10 +96,10 @@ internal sealed record BenchOptions
                 case "--stream-entries" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n):
                     options = options with { StreamEntries = n };
                     break;
-                case "--fields" when PositiveInt(value) is { } n:
+                case "--fields" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { FieldsPerEntry = n };
                     break;
-                case "--producers" when PositiveInt(value) is { } n:
+                case "--producers" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Producers = n };
                     break;
                 case "--out":
@@ -120,7 +121,4 @@ internal sealed record BenchOptions
     public string CommandLine() => string.Create(
         CultureInfo.InvariantCulture,
         $"dotnet run -c Release --project bench/SketchBench -- --updates {Updates} --distinct {Distinct} --exponent {Exponent} --repetitions {Repetitions} --per-timestamp {PerTimestamp} --seed {Seed} --stream-entries {StreamEntries} --fields {FieldsPerEntry} --producers {Producers}");
-
-    private static int? PositiveInt(string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using CacheWarmer.RefreshBench;
 using CacheWarmer.TestUtils;
 using StackExchange.Redis;
 
@@ -11,7 +11,8 @@ internal static class Bench
     public static async Task<BenchReport> RunAsync(ThroughputOptions options, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        var loadBefore = LoadAverage.Now();
+        var loadBefore = RunEnvironment.LoadAverage();
+        var machine = RunEnvironment.Read();
         Console.WriteLine($"Starting Redis{(options.Sources.Contains(SourceKind.Postgres) ? " and PostgreSQL" : "")}: {options.Keys:N0} keys, MaxConcurrency {string.Join(", ", options.Concurrency)}, {options.Repeat} repeat(s)");
         await using var redis = await RedisServer.StartAsync(cancellationToken);
         await using var admin = await redis.ConnectAsync();
@@ -48,15 +49,15 @@ internal static class Bench
             return new BenchReport
             {
                 Options = options,
-                Cores = Environment.ProcessorCount,
-                Cpu = CpuModel(),
-                Dotnet = $".NET {Environment.Version} ({(System.Runtime.GCSettings.IsServerGC ? "Server GC" : "workstation GC")})",
-                Os = RuntimeInformation.OSDescription,
+                Cores = machine.Cores,
+                Cpu = machine.Cpu,
+                Dotnet = $"{machine.Dotnet} ({(System.Runtime.GCSettings.IsServerGC ? "Server GC" : "workstation GC")})",
+                Os = machine.Os,
                 RedisVersion = "Redis " + info.GetValueOrDefault("redis_version", "?"),
                 SourceVersions = catalogs.Select(c => c.Version).ToArray(),
                 Commit = Commit(),
                 LoadAverageBefore = loadBefore,
-                LoadAverageAfter = LoadAverage.Now(),
+                LoadAverageAfter = RunEnvironment.LoadAverage(),
                 Runs = runs,
                 Total = total.Elapsed,
             };
@@ -67,18 +68,6 @@ internal static class Bench
             {
                 await catalog.DisposeAsync();
             }
-        }
-    }
-
-    private static string CpuModel()
-    {
-        try
-        {
-            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
-        }
-        catch (IOException)
-        {
-            return "?";
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CacheWarmer.RefreshBench;
 
 namespace CacheWarmer.ThroughputBench;
 
@@ -78,13 +79,13 @@ internal sealed record ThroughputOptions
                 case "--source" when ParseSources(value) is { } sources:
                     options = options with { Sources = sources };
                     break;
-                case "--keys" when PositiveInt(value) is { } n:
+                case "--keys" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Keys = n };
                     break;
-                case "--concurrency" when ParseList(value) is { } list:
+                case "--concurrency" when ArgValues.PositiveInts(value, max: 1024) is { } list:
                     options = options with { Concurrency = list };
                     break;
-                case "--repeat" when PositiveInt(value) is { } n:
+                case "--repeat" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Repeat = n };
                     break;
                 case "--postgres-options":
@@ -125,24 +126,4 @@ internal sealed record ThroughputOptions
         "both" => [SourceKind.Sqlite, SourceKind.Postgres],
         _ => null,
     };
-
-    private static int[]? ParseList(string value)
-    {
-        var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var list = new int[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (PositiveInt(parts[i]) is not { } n || n > 1024)
-            {
-                return null;
-            }
-
-            list[i] = n;
-        }
-
-        return list.Length == 0 ? null : list;
-    }
-
-    private static int? PositiveInt(string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CacheWarmer.Contracts.Keys;
+using CacheWarmer.RefreshBench;
 using CacheWarmer.Worker.Refresh;
 using StackExchange.Redis;
 
@@ -114,7 +115,7 @@ internal static class ThroughputRun
             {
                 var (now, d) = (clock.Elapsed, Interlocked.Read(ref done));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {catalog.Kind,-8} c={concurrency,-4} {now.TotalSeconds,6:0.0} s  {d,8:N0} / {keyCount:N0}  {(d - lastDone) / (now - lastAt).TotalSeconds,8:N0} keys/s now  {d / now.TotalSeconds,8:N0} keys/s overall  load avg {LoadAverage.Now()}"));
+                    $"  {catalog.Kind,-8} c={concurrency,-4} {now.TotalSeconds,6:0.0} s  {d,8:N0} / {keyCount:N0}  {(d - lastDone) / (now - lastAt).TotalSeconds,8:N0} keys/s now  {d / now.TotalSeconds,8:N0} keys/s overall  load avg {RunEnvironment.LoadAverage()}"));
                 (lastDone, lastAt) = (d, now);
             }
 
@@ -146,7 +147,7 @@ internal static class ThroughputRun
             return new RunResult(
                 catalog.Kind, concurrency, keyCount, elapsed, outcomes, crashed, verified with { MarkersSeen = markers },
                 redis, sent, statements, allocated, gcs, exceptions, after.Process - before.Process, after.Postgres - before.Postgres,
-                double.IsFinite(machineBusy) ? machineBusy : 0, LoadAverage.Now());
+                double.IsFinite(machineBusy) ? machineBusy : 0, RunEnvironment.LoadAverage());
         }
         finally
         {
