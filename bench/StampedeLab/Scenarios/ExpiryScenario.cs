@@ -37,8 +37,10 @@ internal static class ExpiryScenario
 
             var loads = await servers.LoadsOfAsync(strategy);
             // The expiry's window: from the end of the warm-up to the last burst read (a reader's load ends before its
-            // read does, so every reader query of the burst is inside; a worker's next-cycle refresh is not).
-            var end = DateTimeOffset.FromUnixTimeMilliseconds(results.Max(r => r.BurstEndUnixMs)).UtcDateTime;
+            // read does, so every reader query of the burst is inside; a worker's next-cycle refresh is not). Readers
+            // report whole milliseconds, truncated, while the database stamps microseconds: the last load can land in
+            // the same millisecond as the burst's end, after its truncated value, so the window closes one ms later.
+            var end = DateTimeOffset.FromUnixTimeMilliseconds(results.Max(r => r.BurstEndUnixMs) + 1).UtcDateTime;
             var window = loads.Where(l => l.At >= cutoff.UtcDateTime && l.At <= end).ToList();
             var burst = results.SelectMany(r => r.Burst).ToList();
             var burstStart = DateTimeOffset.FromUnixTimeMilliseconds(results.Min(r => r.BurstUnixMs)).UtcDateTime;
