@@ -25,10 +25,10 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var (won, pttl, _) = await next.TryAcquireAsync(TimeSpan.FromSeconds(3));
         Assert.True(won);
         Assert.InRange(pttl, 1, 30_000);
-        Assert.True(await next.WriteAsync("v3 (newer)"u8.ToArray(), TimeSpan.FromSeconds(30)) > 0);
+        Assert.Equal(FencedWriteOutcome.Written, (await next.WriteAsync("v3 (newer)"u8.ToArray(), TimeSpan.FromSeconds(30))).Outcome);
 
         // The stalled holder wakes up with its older load and tries every write path it has.
-        Assert.Equal(-3, await stalled.WriteAsync("v2 (older)"u8.ToArray(), TimeSpan.FromSeconds(30)));
+        Assert.Equal(FencedWriteOutcome.LeaseLost, (await stalled.WriteAsync("v2 (older)"u8.ToArray(), TimeSpan.FromSeconds(30))).Outcome);
         Assert.False(await stalled.ExtendAsync(TimeSpan.FromSeconds(3)));
         Assert.Equal(-3, await stalled.KeepOldValueAsync(TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)));
 
@@ -81,9 +81,122 @@ public sealed class FencedWriteTests(RedisFixture redis)
         Assert.InRange(takenByB.Pttl, 1, 30_000);
         Assert.False(takenByC.Won);
         Assert.Equal(b.Token, takenByC.Holder);
-        Assert.Equal(-3, await dead.WriteAsync("stale"u8.ToArray(), TimeSpan.FromSeconds(30)));
-        Assert.True(await b.WriteAsync("v2"u8.ToArray(), TimeSpan.FromSeconds(30)) > 0);
+        Assert.Equal(FencedWriteOutcome.LeaseLost, (await dead.WriteAsync("stale"u8.ToArray(), TimeSpan.FromSeconds(30))).Outcome);
+        var written = await b.WriteAsync("v2"u8.ToArray(), TimeSpan.FromSeconds(30));
+        Assert.Equal(FencedWriteOutcome.Written, written.Outcome);
+        Assert.InRange(written.PttlBefore, 1, 30_000);
         Assert.Equal("v2", (string?)await db.StringGetAsync(key));
+    }
+
+    [Fact]
+    public async Task An_app_write_during_the_load_supersedes_the_refresh_whatever_its_ttl()
+    {
+        var prefix = redis.Prefix();
+        var db = redis.Connection.GetDatabase();
+        string[] cases = ["with a new TTL", "KEEPTTL", "without a TTL", "PERSIST"];
+        foreach (var write in cases)
+        {
+            var key = prefix + "product:" + write;
+            await db.StringSetAsync(key, "old row", TimeSpan.FromSeconds(30));
+            var lease = new RefreshLease(db, prefix, "replica-a", key);
+            Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
+
+            // The app commits a change and writes the new row while the refresh's query (which read the old row) runs.
+            await (write switch
+            {
+                "with a new TTL" => db.StringSetAsync(key, "new row", TimeSpan.FromSeconds(60)),
+                "KEEPTTL" => db.StringSetAsync(key, "new row", expiry: null, keepTtl: true),
+                "PERSIST" => db.KeyPersistAsync(key),
+                _ => db.StringSetAsync(key, "new row"),
+            });
+            var result = await lease.WriteAsync("old row, loaded before the app's commit"u8.ToArray(), TimeSpan.FromSeconds(30));
+
+            Assert.True(result.Outcome == FencedWriteOutcome.Superseded, $"app write {write}: {result.Outcome}");
+            Assert.Equal(write == "PERSIST" ? "old row" : "new row", (string?)await db.StringGetAsync(key));
+            Assert.False(await db.KeyExistsAsync(WorkerKeys.Lease(prefix, key)), "a superseded write releases the lease");
+        }
+    }
+
+    [Fact]
+    public async Task An_app_rewriting_the_same_bytes_does_not_stop_the_refresh()
+    {
+        var prefix = redis.Prefix();
+        var key = prefix + "product:same-bytes";
+        var db = redis.Connection.GetDatabase();
+        await db.StringSetAsync(key, "row", TimeSpan.FromSeconds(30));
+        var lease = new RefreshLease(db, prefix, "replica-a", key);
+        Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
+        await db.StringSetAsync(key, "row", TimeSpan.FromSeconds(20));
+
+        Assert.Equal(FencedWriteOutcome.Written, (await lease.WriteAsync("newer row"u8.ToArray(), TimeSpan.FromSeconds(30))).Outcome);
+        Assert.Equal("newer row", (string?)await db.StringGetAsync(key));
+    }
+
+    [Fact]
+    public async Task An_app_delete_during_the_load_supersedes_the_refresh_and_a_natural_expiry_does_not()
+    {
+        var prefix = redis.Prefix();
+        var db = redis.Connection.GetDatabase();
+        var deleted = prefix + "product:deleted";
+        var expired = prefix + "product:expired";
+        await db.StringSetAsync(deleted, "old row", TimeSpan.FromSeconds(30));
+        await db.StringSetAsync(expired, "old row", TimeSpan.FromMilliseconds(300));
+        var deleting = new RefreshLease(db, prefix, "replica-a", deleted);
+        var expiring = new RefreshLease(db, prefix, "replica-a", expired);
+        Assert.True((await deleting.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
+        Assert.True((await expiring.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
+
+        // An invalidation: the app deletes the key after its commit, long before the key would have expired.
+        await db.KeyDeleteAsync(deleted);
+        await Eventually.UntilAsync(async () => !await db.KeyExistsAsync(expired), TimeSpan.FromSeconds(5), "the short-lived key should expire");
+
+        var afterDelete = await deleting.WriteAsync("old row"u8.ToArray(), TimeSpan.FromSeconds(30));
+        var afterExpiry = await expiring.WriteAsync("fresh row"u8.ToArray(), TimeSpan.FromSeconds(30));
+
+        Assert.Equal(new FencedWrite(FencedWriteOutcome.Superseded, -2), afterDelete);
+        Assert.False(await db.KeyExistsAsync(deleted), "the app's delete must stand");
+        Assert.Equal(new FencedWrite(FencedWriteOutcome.Written, -2), afterExpiry);
+        Assert.Equal("fresh row", (string?)await db.StringGetAsync(expired));
+    }
+
+    [Fact]
+    public async Task A_key_missing_when_the_lease_was_taken_is_warmed_unless_the_app_wrote_it_meanwhile()
+    {
+        var prefix = redis.Prefix();
+        var db = redis.Connection.GetDatabase();
+        var untouched = prefix + "product:untouched";
+        var written = prefix + "product:written-by-app";
+        var warming = new RefreshLease(db, prefix, "replica-a", untouched);
+        var racing = new RefreshLease(db, prefix, "replica-a", written);
+        Assert.Equal(-2, (await warming.TryAcquireAsync(TimeSpan.FromSeconds(10))).Pttl);
+        Assert.Equal(-2, (await racing.TryAcquireAsync(TimeSpan.FromSeconds(10))).Pttl);
+        await db.StringSetAsync(written, "app row", TimeSpan.FromSeconds(60));
+
+        Assert.Equal(FencedWriteOutcome.Written, (await warming.WriteAsync("row"u8.ToArray(), TimeSpan.FromSeconds(30))).Outcome);
+        var raced = await racing.WriteAsync("row"u8.ToArray(), TimeSpan.FromSeconds(30));
+
+        Assert.Equal(FencedWriteOutcome.Superseded, raced.Outcome);
+        Assert.InRange(raced.PttlBefore, 50_000, 60_000);
+        Assert.Equal("app row", (string?)await db.StringGetAsync(written));
+        Assert.Equal("row", (string?)await db.StringGetAsync(untouched));
+    }
+
+    [Fact]
+    public async Task An_untouched_key_is_written_however_long_the_load_took()
+    {
+        var prefix = redis.Prefix();
+        var key = prefix + "product:untouched-long";
+        var db = redis.Connection.GetDatabase();
+        await db.StringSetAsync(key, "old row", TimeSpan.FromSeconds(30));
+        var lease = new RefreshLease(db, prefix, "replica-a", key);
+        Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
+        // Time passes on Redis's clock between the acquire and the write; the expiry it computes stays the same.
+        await Eventually.UntilAsync(async () => (await db.KeyTimeToLiveAsync(key))!.Value < TimeSpan.FromSeconds(29.7), TimeSpan.FromSeconds(5), "some time should pass");
+
+        var result = await lease.WriteAsync("new row"u8.ToArray(), TimeSpan.FromSeconds(30));
+
+        Assert.Equal(FencedWriteOutcome.Written, result.Outcome);
+        Assert.Equal("new row", (string?)await db.StringGetAsync(key));
     }
 
     [Fact]

@@ -160,6 +160,12 @@ public sealed class RefreshOptions
     /// <summary>A load that takes longer fails (and the fail-safe keeps the old value). Default 10 seconds.</summary>
     public TimeSpan LoadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The largest value a load may write, in bytes; a bigger one is refused (logged and counted) and the old value is
+    /// kept as for a failed load. Default 1 MiB; at most 512 MiB (Redis's own limit).
+    /// </summary>
+    public int MaxValueBytes { get; set; } = 1024 * 1024;
+
     /// <summary>What happens when a load fails.</summary>
     public FailSafeOptions FailSafe { get; set; } = new();
 

@@ -194,6 +194,11 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             failures.Add($"{Section}:MaxConcurrency is {refresh.MaxConcurrency}: use a number from 1 to 1024.");
         }
 
+        if (refresh.MaxValueBytes is < 1 or > 512 * 1024 * 1024)
+        {
+            failures.Add($"{Section}:MaxValueBytes is {refresh.MaxValueBytes}: use a size in bytes from 1 to 536870912 (512 MiB), such as 1048576 (1 MiB).");
+        }
+
         if (refresh.LoadTimeout <= TimeSpan.Zero)
         {
             failures.Add($"{Section}:LoadTimeout is {refresh.LoadTimeout}: use a positive duration such as \"00:00:10\".");

@@ -26,6 +26,7 @@ internal sealed partial class ManagedKeys(
     RefreshPlanner planner,
     LoadTimeEstimator estimator,
     RefreshScheduler scheduler,
+    Refresher refresher,
     CacheWarmerMetrics metrics,
     TimeProvider time,
     ReplicaIdentity replica,
@@ -122,6 +123,12 @@ internal sealed partial class ManagedKeys(
         }
 
         var managed = _keys.TryGetValue(observation.Key, out var state);
+        if (managed && observation.Cause == KeyObservationCause.Deleted)
+        {
+            // An invalidation: a load running now may hold the row from before the app's change.
+            refresher.Invalidate(observation.Key);
+        }
+
         if (!managed && !TryManageEveryKey(observation, match.Loader))
         {
             // Not hot: the key lives and expires as its app wrote it.
@@ -176,7 +183,7 @@ internal sealed partial class ManagedKeys(
             return;
         }
 
-        if (result.Outcome is RefreshOutcome.NoValue or RefreshOutcome.NotManaged)
+        if (result.Outcome is RefreshOutcome.NoValue or RefreshOutcome.NotManaged or RefreshOutcome.KeyRejected)
         {
             await ForgetAsync(result.Key, cancellationToken).ConfigureAwait(false);
             if (state.PinnedUntil < time.GetUtcNow())
@@ -186,7 +193,7 @@ internal sealed partial class ManagedKeys(
         }
         else if (result.RetryAt is { } retryAt)
         {
-            await ScheduleAsync(result.Key, result.ExpiresAt, retryAt, cancellationToken).ConfigureAwait(false);
+            await ScheduleAsync(result.Key, result.ExpiresAt, retryAt, cancellationToken, failures: result.Failures).ConfigureAwait(false);
         }
         else if (result.ExpiresAt is { } expiresAt)
         {
@@ -209,13 +216,13 @@ internal sealed partial class ManagedKeys(
         return ScheduleAsync(key, expiresAt, fireAt, cancellationToken);
     }
 
-    private async ValueTask ScheduleAsync(string key, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false)
+    private async ValueTask ScheduleAsync(string key, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false, int failures = 0)
     {
         var state = _keys[key];
         state.Expiry = expiry;
         state.FireAt = fireAt;
         Publish(key, fireAt);
-        await scheduler.ScheduleAsync(key, fireAt, expiry, missed, cancellationToken).ConfigureAwait(false);
+        await scheduler.ScheduleAsync(key, fireAt, expiry, missed, cancellationToken, failures).ConfigureAwait(false);
     }
 
     private async ValueTask ForgetAsync(string key, CancellationToken cancellationToken)

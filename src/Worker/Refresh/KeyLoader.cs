@@ -9,8 +9,11 @@ using StackExchange.Redis;
 
 namespace CacheWarmer.Worker.Refresh;
 
-/// <summary>The outcome of one load: the value (null: no row), or the reason it failed.</summary>
-internal readonly record struct LoadResult(bool Succeeded, byte[]? Value, TimeSpan Duration, string? Error);
+/// <summary>
+/// The outcome of one load: the value (null: no row), or the reason it failed; <paramref name="KeyFault"/> when the
+/// database refused this key's parameters (a permanent error of the key, not of the source).
+/// </summary>
+internal readonly record struct LoadResult(bool Succeeded, byte[]? Value, TimeSpan Duration, string? Error, bool KeyFault = false);
 
 /// <summary>
 /// Runs one load under its lease: through the source's circuit breaker, bounded by LoadTimeout, extending the lease
@@ -48,7 +51,21 @@ internal sealed partial class KeyLoader(
             breaker.RecordSuccess();
             estimator.Record(loader.Name, duration);
             metrics.LoadDuration(loader.Name, duration);
+            if (value is not null && value.Length > _refresh.MaxValueBytes)
+            {
+                // Too big to write safely (one SET this size blocks Redis): refused like a failed load, so the old
+                // value is kept and the key is retried with backoff, in case the row shrinks.
+                metrics.ValueRefused(loader.Name);
+                return new LoadResult(false, null, duration, $"the value is {value.Length} bytes, over Refresh:MaxValueBytes ({_refresh.MaxValueBytes}); raise it or make the loader's query return less");
+            }
+
             return new LoadResult(true, value, duration, null);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && !timeout.IsCancellationRequested && KeyFaults.Describe(ex) is { } fault)
+        {
+            // The database answered: the source is healthy, this key's parameters are not.
+            breaker.RecordSuccess();
+            return new LoadResult(false, null, time.GetElapsedTime(started), fault, KeyFault: true);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -63,7 +63,7 @@ internal sealed class RefreshDispatcher(
     {
         try
         {
-            var result = await refresher.RefreshAsync(due.Key, due.PlannedExpiry, due.Missed).ConfigureAwait(false);
+            var result = await refresher.RefreshAsync(due.Key, due.PlannedExpiry, due.Missed, due.Failures).ConfigureAwait(false);
             managedKeys.OnRefreshed(result);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -71,7 +71,7 @@ internal sealed class RefreshDispatcher(
             // The refresher turns failures into results; should one escape, the key still gets a next attempt.
             Log.RefreshCrashed(logger, due.Key, ex);
             var retryAt = time.GetUtcNow() + _refresh.FailSafe.RetryDelay;
-            managedKeys.OnRefreshed(new RefreshResult(due.Key, RefreshOutcome.Failed, due.PlannedExpiry, retryAt));
+            managedKeys.OnRefreshed(new RefreshResult(due.Key, RefreshOutcome.Failed, due.PlannedExpiry, retryAt, due.Failures + 1));
         }
         finally
         {

@@ -10,8 +10,18 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 internal sealed class RefreshLease
 {
+    /// <summary>
+    /// A key gone this close before the expiry the lease saw counts as expired, not deleted: the expiry is Redis's
+    /// TIME plus PTTL, and a script's PTTL counts from the script's start while TIME is read as it runs.
+    /// </summary>
+    public static readonly TimeSpan ExpiryTolerance = TimeSpan.FromMilliseconds(5);
+
     private readonly IDatabase _db;
     private readonly RedisKey[] _keys;
+
+    // What the won lease found: the value's digest ('' when missing) and its expiry on Redis's clock (ms; or -2).
+    private string _seenDigest = string.Empty;
+    private long _seenExpiry = -2;
 
     public RefreshLease(IDatabase db, string prefix, string replicaId, string key)
     {
@@ -22,19 +32,36 @@ internal sealed class RefreshLease
 
     public string Token { get; }
 
+    /// <summary>
+    /// True once an app deleted the key while this attempt held the lease (told by the keyspace event): a load that
+    /// read the row before the app's change must not write it back.
+    /// </summary>
+    public bool Invalidated => _invalidated;
+
+    private volatile bool _invalidated;
+
+    public void Invalidate() => _invalidated = true;
+
     /// <summary>True while this attempt may hold the lease (until release, the fenced write or the fail-safe).</summary>
     public bool MayHold { get; private set; }
 
     /// <summary>
     /// Tries to take the lease. Returns whether it was won, the data key's PTTL when won (else the lease's), and the
-    /// holder's value (<c>replicaId:token</c>) when another attempt has it.
+    /// holder's value (<c>replicaId:token</c>) when another attempt has it. Should the reply be lost, the lease may be
+    /// ours without our knowing: <see cref="ReleaseAsync"/> then still deletes it if it holds this token.
     /// </summary>
-    public async Task<(bool Won, long Pttl, string? Holder)> TryAcquireAsync(TimeSpan leaseTtl) =>
-        Read(await _db.ScriptEvaluateAsync(RefreshScripts.Acquire, _keys, [Token, (long)leaseTtl.TotalMilliseconds]).ConfigureAwait(false));
+    public async Task<(bool Won, long Pttl, string? Holder)> TryAcquireAsync(TimeSpan leaseTtl)
+    {
+        MayHold = true;
+        return Read(await _db.ScriptEvaluateAsync(RefreshScripts.Acquire, _keys, [Token, (long)leaseTtl.TotalMilliseconds]).ConfigureAwait(false));
+    }
 
-    /// <summary>Takes the lease from <paramref name="holder"/>, a dead replica's attempt, if it still holds it.</summary>
-    public async Task<(bool Won, long Pttl, string? Holder)> TryTakeOverAsync(TimeSpan leaseTtl, string holder) =>
-        Read(await _db.ScriptEvaluateAsync(RefreshScripts.TakeOver, _keys, [Token, (long)leaseTtl.TotalMilliseconds, holder]).ConfigureAwait(false));
+    /// <summary>Takes the lease from <paramref name="holder"/>, an attempt that is gone, if it still holds it.</summary>
+    public async Task<(bool Won, long Pttl, string? Holder)> TryTakeOverAsync(TimeSpan leaseTtl, string holder)
+    {
+        MayHold = true;
+        return Read(await _db.ScriptEvaluateAsync(RefreshScripts.TakeOver, _keys, [Token, (long)leaseTtl.TotalMilliseconds, holder]).ConfigureAwait(false));
+    }
 
     /// <summary>The replica named in a lease value <c>replicaId:token</c>.</summary>
     public static string ReplicaOf(string holder) => holder[..Math.Max(holder.LastIndexOf(':'), 0)];
@@ -43,19 +70,37 @@ internal sealed class RefreshLease
     {
         var parts = (RedisResult[])result!;
         MayHold = (long)parts[0] == 1;
-        return (MayHold, (long)parts[1], MayHold ? null : (string?)parts[2]);
+        if (!MayHold)
+        {
+            return (false, (long)parts[1], (string?)parts[2]);
+        }
+
+        var pttl = (long)parts[1];
+        _seenDigest = (string)parts[2]!;
+        _seenExpiry = pttl >= 0 ? (long)parts[3] + pttl : pttl;
+        return (true, pttl, null);
     }
 
     public async Task<bool> ExtendAsync(TimeSpan leaseTtl) =>
         (long)await _db.ScriptEvaluateAsync(RefreshScripts.Extend, _keys, [Token, (long)leaseTtl.TotalMilliseconds]).ConfigureAwait(false) == 1;
 
-    /// <summary>Writes only if the lease is still ours; returns the PTTL before the write, or -3 if the lease was lost.</summary>
-    public async Task<long> WriteAsync(byte[] value, TimeSpan ttl)
+    /// <summary>
+    /// Writes only if the lease is still ours and nobody wrote or deleted the key since the lease was taken (see
+    /// <see cref="RefreshScripts.FencedWrite"/>).
+    /// </summary>
+    public async Task<FencedWrite> WriteAsync(byte[] value, TimeSpan ttl)
     {
         MayHold = false;
-        return (long)await _db.ScriptEvaluateAsync(
+        var parts = (RedisResult[])(await _db.ScriptEvaluateAsync(
             RefreshScripts.FencedWrite, _keys,
-            [Token, value, (long)ttl.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds]).ConfigureAwait(false);
+            [Token, value, (long)ttl.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds,
+             _seenDigest, _seenExpiry, ExpiryTolerance.TotalMilliseconds]).ConfigureAwait(false))!;
+        return (long)parts[0] switch
+        {
+            1 => new FencedWrite(FencedWriteOutcome.Written, (long)parts[1]),
+            2 => new FencedWrite(FencedWriteOutcome.Superseded, (long)parts[1]),
+            _ => new FencedWrite(FencedWriteOutcome.LeaseLost, -2),
+        };
     }
 
     /// <summary>Extends the old value for the fail-safe; returns its TTL in ms now (see the script for codes).</summary>
@@ -76,3 +121,19 @@ internal sealed class RefreshLease
         }
     }
 }
+
+/// <summary>How a fenced write ended.</summary>
+internal enum FencedWriteOutcome
+{
+    /// <summary>The value was written with its TTL and the lease released.</summary>
+    Written,
+
+    /// <summary>An app wrote or deleted the key since the lease was taken: its write stands, nothing was written.</summary>
+    Superseded,
+
+    /// <summary>The lease expired and another attempt holds (or held) it: nothing was written.</summary>
+    LeaseLost,
+}
+
+/// <summary>A fenced write's outcome and the data key's PTTL just before it (-2: missing, -1: no TTL).</summary>
+internal readonly record struct FencedWrite(FencedWriteOutcome Outcome, long PttlBefore);

@@ -21,6 +21,15 @@ internal enum RefreshOutcome
     /// <summary>The query found no row; nothing was written and the key is no longer managed.</summary>
     NoValue,
 
+    /// <summary>
+    /// The database refused the key itself (its id does not fit the query's types, a constraint failed): nothing was
+    /// written, the key is no longer managed, and the source's breaker is not touched.
+    /// </summary>
+    KeyRejected,
+
+    /// <summary>An app wrote or deleted the key while the load ran; its change stands and the load was dropped.</summary>
+    Superseded,
+
     /// <summary>The key has no TTL (an app made it permanent) or no loader owns it; it is no longer managed.</summary>
     NotManaged,
 }
@@ -35,6 +44,8 @@ internal static class RefreshOutcomes
         RefreshOutcome.LeaseBusy => "lease_busy",
         RefreshOutcome.Failed => "failed",
         RefreshOutcome.FailSafe => "fail_safe",
+        RefreshOutcome.Superseded => "superseded",
+        RefreshOutcome.KeyRejected => "rejected",
         _ => null,
     };
 }
@@ -44,4 +55,5 @@ internal static class RefreshOutcomes
 /// <param name="Outcome">How it ended.</param>
 /// <param name="ExpiresAt">When the key's value now expires, when known.</param>
 /// <param name="RetryAt">When to try again, for outcomes that retry; null means plan from <paramref name="ExpiresAt"/>.</param>
-internal sealed record RefreshResult(string Key, RefreshOutcome Outcome, DateTimeOffset? ExpiresAt, DateTimeOffset? RetryAt = null);
+/// <param name="Failures">Attempts in a row that failed, this one included; the next attempt is given it for its backoff.</param>
+internal sealed record RefreshResult(string Key, RefreshOutcome Outcome, DateTimeOffset? ExpiresAt, DateTimeOffset? RetryAt = null, int Failures = 0);

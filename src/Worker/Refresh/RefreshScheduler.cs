@@ -38,9 +38,10 @@ internal sealed class RefreshScheduler(TimeProvider time)
     /// <param name="plannedExpiry">The expiry the refresh is planned against; null to warm a missing key.</param>
     /// <param name="missed">True when the key is being warmed because Redis expired or evicted it under readers.</param>
     /// <param name="cancellationToken">Unused: scheduling does not wait.</param>
-    public ValueTask ScheduleAsync(string key, DateTimeOffset fireAt, DateTimeOffset? plannedExpiry, bool missed, CancellationToken cancellationToken)
+    /// <param name="failures">Attempts in a row that failed before this one (sets the next failure's backoff).</param>
+    public ValueTask ScheduleAsync(string key, DateTimeOffset fireAt, DateTimeOffset? plannedExpiry, bool missed, CancellationToken cancellationToken, int failures = 0)
     {
-        var entry = new DueRefresh(key, fireAt, plannedExpiry, missed);
+        var entry = new DueRefresh(key, fireAt, plannedExpiry, missed, failures);
         TaskCompletionSource? wake = null;
         lock (_gate)
         {
@@ -155,5 +156,5 @@ internal sealed class RefreshScheduler(TimeProvider time)
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
-/// <summary>One planned refresh: the key, when, and what it is planned against.</summary>
-internal sealed record DueRefresh(string Key, DateTimeOffset FireAt, DateTimeOffset? PlannedExpiry, bool Missed);
+/// <summary>One planned refresh: the key, when, what it is planned against, and how many attempts before it failed.</summary>
+internal sealed record DueRefresh(string Key, DateTimeOffset FireAt, DateTimeOffset? PlannedExpiry, bool Missed, int Failures = 0);

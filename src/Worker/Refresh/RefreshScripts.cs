@@ -6,25 +6,37 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 internal static class RefreshScripts
 {
+    // The end of a won acquire or take-over: the data key's PTTL, its value's digest ('' when it is missing) and
+    // Redis's clock in ms, so the fenced write can tell whether anyone wrote or deleted the key meanwhile.
+    private const string Seen = """
+          local t = redis.call('TIME')
+          local pttl = redis.call('PTTL', KEYS[2])
+          local value = redis.call('GET', KEYS[2])
+          return {1, pttl, value and redis.sha1hex(value) or '', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+
+        """;
+
     /// <summary>
-    /// Takes the lease if it is free and, in the same round trip, reads the data key's PTTL (the re-check). Returns
-    /// {1, data PTTL} when won, {0, lease PTTL, holder} when another holder has it. ARGV: token, lease ms.
+    /// Takes the lease if it is free and, in the same round trip, reads what the fenced write compares against: the
+    /// data key's PTTL (the re-check), the SHA-1 of its value ('' when it is missing) and Redis's clock in ms. Returns
+    /// {1, data PTTL, digest, now} when won, {0, lease PTTL, holder} when another holder has it. ARGV: token, lease ms.
     /// </summary>
     public const string Acquire = """
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-          return {1, redis.call('PTTL', KEYS[2])}
+        """ + Seen + """
         end
         return {0, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1])}
         """;
 
     /// <summary>
-    /// Takes over a dead replica's lease: only if it still holds exactly the value seen, so two survivors cannot
-    /// both take it. Same returns as <see cref="Acquire"/>. ARGV: token, lease ms, the dead holder's value.
+    /// Takes over a lease whose attempt is gone (a dead replica's, or this replica's own when the reply to its acquire
+    /// was lost): only if it still holds exactly the value seen, so two survivors cannot both take it. Same returns as
+    /// <see cref="Acquire"/>. ARGV: token, lease ms, the old holder's value.
     /// </summary>
     public const string TakeOver = """
         if redis.call('GET', KEYS[1]) == ARGV[3] then
           redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-          return {1, redis.call('PTTL', KEYS[2])}
+        """ + Seen + """
         end
         return {0, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1])}
         """;
@@ -46,20 +58,39 @@ internal static class RefreshScripts
         """;
 
     /// <summary>
-    /// The fenced write: only while the lease is still ours, mark the write as the worker's (before it, so the marker
-    /// exists when the write's keyspace event is read), SET the value with its TTL, clear the fail-safe marker and
-    /// release the lease. Returns the data key's PTTL just before the write (-2: it had expired), or -3 when the lease
-    /// was lost, in which case nothing is written. ARGV: token, value, ttl ms, own-write marker ms.
+    /// The fenced write: only while the lease is still ours and the key is as the lease found it, mark the write as the
+    /// worker's (before it, so the marker exists when the write's keyspace event is read), SET the value with its TTL,
+    /// clear the fail-safe marker and release the lease. "As found" is the same value digest with a TTL (an app that
+    /// wrote the very same bytes again changed nothing the load could contradict; one that made the key permanent
+    /// did); a key that was there and is gone counts as unchanged only once its expiry (Redis's clock, within ARGV[7]
+    /// ms) has come: it expired, where before that an app deleted it.
+    /// Returns {1, PTTL just before the write (-2: it had expired)}; {2, the key's PTTL} when an app wrote or deleted
+    /// it meanwhile (superseded: nothing written, lease released); {3} when the lease was lost (nothing written).
+    /// ARGV: token, value, ttl ms, own-write marker ms, digest seen, expiry seen (Redis ms; -2 when missing), tolerance ms.
     /// </summary>
     public const string FencedWrite = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-          return -3
+          return {3}
         end
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local before = redis.call('PTTL', KEYS[2])
+        local value = redis.call('GET', KEYS[2])
+        local seenExpiry, tolerance = tonumber(ARGV[6]), tonumber(ARGV[7])
+        local unchanged
+        if value then
+          unchanged = before >= 0 and redis.sha1hex(value) == ARGV[5]
+        else
+          unchanged = ARGV[5] == '' or (seenExpiry >= 0 and now + tolerance >= seenExpiry)
+        end
+        if not unchanged then
+          redis.call('DEL', KEYS[1], KEYS[3])
+          return {2, before}
+        end
         redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         redis.call('DEL', KEYS[1], KEYS[3])
-        return before
+        return {1, before}
         """;
 
     /// <summary>

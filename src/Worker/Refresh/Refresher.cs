@@ -30,17 +30,35 @@ internal sealed partial class Refresher(
     // A busy lease is looked at again this soon at most, so a dead holder is noticed about one heartbeat TTL after death.
     private static readonly TimeSpan BusyRecheck = TimeSpan.FromSeconds(1);
 
+    // A key deleted (or made permanent) under a load is looked at again within this, at random.
+    private static readonly TimeSpan SupersededRetry = TimeSpan.FromMilliseconds(250);
+
     private readonly RedisOptions _redis = options.Value.Redis;
     private readonly RefreshOptions _refresh = options.Value.Refresh;
     private readonly ConcurrentDictionary<string, Task<RefreshResult>> _inFlight = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RefreshLease> _leases = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// An app deleted <paramref name="key"/> (an invalidation). A load in flight for it may have read the row before
+    /// the app's change, so its write is dropped; the fenced write catches a delete by itself only while the key's
+    /// old expiry has not come, and this covers a load that outlasts it.
+    /// </summary>
+    public void Invalidate(string key)
+    {
+        if (_leases.TryGetValue(key, out var lease))
+        {
+            lease.Invalidate();
+        }
+    }
 
     /// <summary>
     /// Refreshes <paramref name="key"/>, planned against its expiry <paramref name="plannedExpiry"/> (null when the key
     /// is known to be missing and must be warmed). <paramref name="missed"/> says Redis expired or evicted the key under
-    /// readers. A call for a key already in flight here joins that attempt.
+    /// readers. <paramref name="failures"/> is how many attempts in a row failed before this one (it sets the backoff;
+    /// the result carries the new count, so it lives and ends with the key's schedule). A call for a key already in
+    /// flight here joins that attempt.
     /// </summary>
-    public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false)
+    public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false, int failures = 0)
     {
         var mine = new TaskCompletionSource<RefreshResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var running = _inFlight.GetOrAdd(key, mine.Task);
@@ -49,10 +67,10 @@ internal sealed partial class Refresher(
             return running;
         }
 
-        return RunSingleAsync(key, plannedExpiry, missed, mine);
+        return RunSingleAsync(key, plannedExpiry, missed, failures, mine);
     }
 
-    private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, bool missed, TaskCompletionSource<RefreshResult> mine)
+    private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, bool missed, int failures, TaskCompletionSource<RefreshResult> mine)
     {
         try
         {
@@ -60,7 +78,16 @@ internal sealed partial class Refresher(
             var match = catalog.Match(key);
             var result = match is null
                 ? new RefreshResult(key, RefreshOutcome.NotManaged, null)
-                : await RunAsync(match, plannedExpiry, missed).ConfigureAwait(false);
+                : await RunAsync(match, plannedExpiry, missed, failures).ConfigureAwait(false);
+            result = result with
+            {
+                Failures = result.Outcome switch
+                {
+                    RefreshOutcome.Failed or RefreshOutcome.FailSafe => failures + 1,
+                    RefreshOutcome.LeaseBusy => failures,
+                    _ => 0,
+                },
+            };
             if (match is not null && RefreshOutcomes.Label(result.Outcome) is { } label)
             {
                 metrics.Refresh(match.Loader.Name, label);
@@ -80,28 +107,30 @@ internal sealed partial class Refresher(
         }
     }
 
-    private async Task<RefreshResult> RunAsync(LoaderMatch match, DateTimeOffset? plannedExpiry, bool missed)
+    private async Task<RefreshResult> RunAsync(LoaderMatch match, DateTimeOffset? plannedExpiry, bool missed, int failures)
     {
         var key = match.Key;
         var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, replica.Id, key);
+        _leases[key] = lease;
         try
         {
-            return await UnderLeaseAsync(match, lease, plannedExpiry, missed).ConfigureAwait(false);
+            return await UnderLeaseAsync(match, lease, plannedExpiry, missed, failures).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Redis itself is unreachable: nothing can be read or written; try again after a short backoff.
             Log.RedisUnavailable(logger, key, ex);
-            return new RefreshResult(key, RefreshOutcome.Failed, plannedExpiry, RetryAt(key));
+            return new RefreshResult(key, RefreshOutcome.Failed, plannedExpiry, RetryAt(failures));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Whatever went wrong, the key must get a next attempt: a refresh that throws would never be planned again.
             Log.RefreshCrashed(logger, key, ex);
-            return new RefreshResult(key, RefreshOutcome.Failed, plannedExpiry, RetryAt(key));
+            return new RefreshResult(key, RefreshOutcome.Failed, plannedExpiry, RetryAt(failures));
         }
         finally
         {
+            _leases.TryRemove(new KeyValuePair<string, RefreshLease>(key, lease));
             try
             {
                 await lease.ReleaseAsync().ConfigureAwait(false);
@@ -114,7 +143,7 @@ internal sealed partial class Refresher(
         }
     }
 
-    private async Task<RefreshResult> UnderLeaseAsync(LoaderMatch match, RefreshLease lease, DateTimeOffset? plannedExpiry, bool missed)
+    private async Task<RefreshResult> UnderLeaseAsync(LoaderMatch match, RefreshLease lease, DateTimeOffset? plannedExpiry, bool missed, int failures)
     {
         var key = match.Key;
         // The PTTL is read inside the round trip; adding it to the time the request was sent (not the time the reply
@@ -122,11 +151,15 @@ internal sealed partial class Refresher(
         // more than FreshTolerance did exactly that under load (ThroughputBench, docs/benchmarks.md).
         var asked = time.GetUtcNow();
         var (won, pttl, holder) = await lease.TryAcquireAsync(_refresh.LeaseTtl).ConfigureAwait(false);
-        if (!won && holder is not null && await IsDeadAsync(holder).ConfigureAwait(false))
+        if (!won && holder is not null && await IsGoneAsync(holder).ConfigureAwait(false))
         {
             asked = time.GetUtcNow();
             (won, pttl, _) = await lease.TryTakeOverAsync(_refresh.LeaseTtl, holder).ConfigureAwait(false);
-            if (won)
+            if (won && RefreshLease.ReplicaOf(holder) == replica.Id)
+            {
+                Log.OwnLeaseTakenOver(logger, key);
+            }
+            else if (won)
             {
                 Log.LeaseTakenOver(logger, key, RefreshLease.ReplicaOf(holder));
             }
@@ -161,25 +194,40 @@ internal sealed partial class Refresher(
         }
 
         var load = await loader.LoadAsync(match, lease).ConfigureAwait(false);
-        if (!load.Succeeded)
+        if (load.KeyFault)
         {
-            return await KeepOldValueAsync(match, lease, load.Error).ConfigureAwait(false);
+            Log.KeyRejected(logger, key, match.Loader.Name, load.Error ?? "");
+            return new RefreshResult(key, RefreshOutcome.KeyRejected, current);
         }
 
-        _failures.TryRemove(key, out _);
+        if (!load.Succeeded)
+        {
+            return await KeepOldValueAsync(match, lease, load.Error, failures).ConfigureAwait(false);
+        }
+
         if (load.Value is null)
         {
             Log.NoValue(logger, key, match.Loader.Name);
             return new RefreshResult(key, RefreshOutcome.NoValue, current);
         }
 
+        if (lease.Invalidated)
+        {
+            return Superseded(match, -2);
+        }
+
         var ttl = match.Loader.Ttl + Jitter(match.Loader.TtlJitter);
-        var before = await lease.WriteAsync(load.Value, ttl).ConfigureAwait(false);
-        if (before == -3)
+        var (written, before) = await lease.WriteAsync(load.Value, ttl).ConfigureAwait(false);
+        if (written == FencedWriteOutcome.LeaseLost)
         {
             // Our lease expired during the load and another replica took over: its value stands.
             Log.LeaseLost(logger, key);
             return new RefreshResult(key, RefreshOutcome.LeaseBusy, current, time.GetUtcNow() + (_refresh.LeaseTtl / 3));
+        }
+
+        if (written == FencedWriteOutcome.Superseded)
+        {
+            return Superseded(match, before);
         }
 
         if (before == -2 && !missCounted && plannedExpiry is not null)
@@ -200,10 +248,22 @@ internal sealed partial class Refresher(
         return new RefreshResult(key, RefreshOutcome.Refreshed, expiresAt);
     }
 
-    private async Task<RefreshResult> KeepOldValueAsync(LoaderMatch match, RefreshLease lease, string? error)
+    // An app wrote or deleted the key while this load ran: the loaded row may predate the app's change, so it is
+    // dropped. A new value is planned from its own expiry; a deleted (invalidated) key is loaded again now, by a load
+    // that starts after the delete; a key made permanent is looked at again soon and then found unmanaged.
+    private RefreshResult Superseded(LoaderMatch match, long pttl)
+    {
+        var now = time.GetUtcNow();
+        Log.Superseded(logger, match.Key, match.Loader.Name, pttl);
+        return pttl >= 0
+            ? new RefreshResult(match.Key, RefreshOutcome.Superseded, now + TimeSpan.FromMilliseconds(pttl))
+            : new RefreshResult(match.Key, RefreshOutcome.Superseded, null, now + Jitter(SupersededRetry));
+    }
+
+    private async Task<RefreshResult> KeepOldValueAsync(LoaderMatch match, RefreshLease lease, string? error, int failures)
     {
         var key = match.Key;
-        var retryAt = RetryAt(key);
+        var retryAt = RetryAt(failures);
         var kept = await lease.KeepOldValueAsync(_refresh.FailSafe.Extension, _refresh.FailSafe.MaxStale).ConfigureAwait(false);
         var now = time.GetUtcNow();
         if (kept > 0)
@@ -229,17 +289,20 @@ internal sealed partial class Refresher(
         Log.ManagedKeyLost(logger, match.Key, match.Loader.Name);
     }
 
-    private async Task<bool> IsDeadAsync(string holder)
+    // The holder's attempt is over: its replica died, or it is this replica's own. Single flight runs one attempt per
+    // key here, so a lease of ours that is not this attempt's was left by one whose acquire reply was lost (or whose
+    // release failed); waiting for it to expire would leave the key unrefreshed for up to LeaseTtl.
+    private async Task<bool> IsGoneAsync(string holder)
     {
         var holderReplica = RefreshLease.ReplicaOf(holder);
-        return holderReplica.Length > 0 && holderReplica != replica.Id && !await heartbeat.IsAliveAsync(holderReplica).ConfigureAwait(false);
+        return holderReplica.Length > 0 && (holderReplica == replica.Id || !await heartbeat.IsAliveAsync(holderReplica).ConfigureAwait(false));
     }
 
-    private DateTimeOffset RetryAt(string key)
+    // The retry after one more failure, when <paramref name="failures"/> attempts in a row had failed already.
+    private DateTimeOffset RetryAt(int failures)
     {
-        var failures = _failures.AddOrUpdate(key, 1, (_, n) => n + 1);
         var cap = _refresh.FailSafe.Extension / 2;
-        var delay = _refresh.FailSafe.RetryDelay * Math.Pow(2, Math.Min(failures - 1, 20));
+        var delay = _refresh.FailSafe.RetryDelay * Math.Pow(2, Math.Min(failures, 20));
         if (delay > cap)
         {
             delay = cap;

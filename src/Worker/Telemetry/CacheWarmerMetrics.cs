@@ -20,6 +20,7 @@ public sealed class CacheWarmerMetrics
     private readonly Counter<long> _leaseContended;
     private readonly Counter<long> _keyspaceEvents;
     private readonly Counter<long> _warmKeys;
+    private readonly Counter<long> _valuesRefused;
     private int _managedKeys;
 
     /// <summary>Creates the instruments.</summary>
@@ -44,6 +45,7 @@ public sealed class CacheWarmerMetrics
         _leaseContended = meter.CreateCounter<long>("cachewarmer.lease.contended", description: "Refreshes that found another replica holding the lease.");
         _keyspaceEvents = meter.CreateCounter<long>("cachewarmer.keyspace.events", description: "Keyspace notifications received for loader keys, by event.");
         _warmKeys = meter.CreateCounter<long>("cachewarmer.warm_keys", description: "Keys warmed on demand or on a schedule, by trigger (http, schedule) and outcome.");
+        _valuesRefused = meter.CreateCounter<long>("cachewarmer.values_refused", description: "Loaded values not written because they were larger than Refresh:MaxValueBytes, by loader.");
         meter.CreateObservableCounter("cachewarmer.access_samples", () => hotKeys.SamplesCounted, description: "Access samples (key and count pairs) read from the sample stream.");
         meter.CreateObservableGauge("cachewarmer.managed_keys", () => Volatile.Read(ref _managedKeys), description: "Keys the worker keeps warm.");
     }
@@ -68,6 +70,8 @@ public sealed class CacheWarmerMetrics
 
     internal void WarmKey(string trigger, string outcome) =>
         _warmKeys.Add(1, new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", outcome));
+
+    internal void ValueRefused(string loader) => _valuesRefused.Add(1, new KeyValuePair<string, object?>("loader", loader));
 
     internal void ManagedKeys(int count) => Volatile.Write(ref _managedKeys, count);
 }

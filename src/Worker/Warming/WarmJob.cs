@@ -46,7 +46,7 @@ internal sealed class WarmJob(string id, string trigger, int total, DateTimeOffs
     public void Record(WarmOutcome outcome)
     {
         Interlocked.Increment(ref _byOutcome[(int)outcome]);
-        if (outcome == WarmOutcome.Failed)
+        if (outcome is WarmOutcome.Failed or WarmOutcome.Rejected)
         {
             Interlocked.Increment(ref _failed);
         }

@@ -190,7 +190,7 @@ internal sealed class WarmupRunner(
         {
             Log.WarmupFinished(
                 logger, name, scheduledFire, counts[(int)WarmOutcome.Loaded], counts[(int)WarmOutcome.AlreadyWarm],
-                counts[(int)WarmOutcome.NotFound], counts[(int)WarmOutcome.Permanent], counts[(int)WarmOutcome.Failed], seconds);
+                counts[(int)WarmOutcome.NotFound], counts[(int)WarmOutcome.Permanent], counts[(int)WarmOutcome.Failed] + counts[(int)WarmOutcome.Rejected], seconds);
             return WarmupFiringOutcome.Warmed;
         }
 

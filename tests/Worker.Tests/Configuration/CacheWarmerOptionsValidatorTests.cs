@@ -84,6 +84,8 @@ public class CacheWarmerOptionsValidatorTests
         { "Refresh:Beta", "NaN", "CacheWarmer:Refresh:Beta", ["above 0", "at most 100"] },
         { "Refresh:MaxConcurrency", "0", "CacheWarmer:Refresh:MaxConcurrency", ["from 1 to 1024"] },
         { "Refresh:MaxConcurrency", "1025", "CacheWarmer:Refresh:MaxConcurrency", ["from 1 to 1024"] },
+        { "Refresh:MaxValueBytes", "0", "CacheWarmer:Refresh:MaxValueBytes", ["from 1 to 536870912", "1048576"] },
+        { "Refresh:MaxValueBytes", "536870913", "CacheWarmer:Refresh:MaxValueBytes", ["from 1 to 536870912"] },
         { "Refresh:Buffer", "-00:00:01", "CacheWarmer:Refresh:Buffer", ["negative"] },
         { "Refresh:LoadTimeout", "00:00:00", "CacheWarmer:Refresh:LoadTimeout", ["positive duration"] },
         { "Refresh:FailSafe:Extension", "00:00:00", "CacheWarmer:Refresh:FailSafe:Extension", ["positive duration"] },
