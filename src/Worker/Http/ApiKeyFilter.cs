@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

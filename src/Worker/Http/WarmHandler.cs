@@ -1,5 +1,6 @@
 using CacheWarmer.Contracts.Http;
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Telemetry;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Warming;
 using Microsoft.AspNetCore.Http;

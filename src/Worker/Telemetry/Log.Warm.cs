@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace CacheWarmer.Worker;
@@ -15,7 +16,7 @@ internal static partial class Log
     public static partial void WarmFinished(ILogger logger, string jobId, string state, int loaded, int alreadyWarm, int notFound, int permanent, int failed, int pending, double seconds);
 
     [LoggerMessage(2103, LogLevel.Error, "Warm {JobId}: warming {Key} failed unexpectedly")]
-    public static partial void WarmKeyCrashed(ILogger logger, string jobId, string key, Exception exception);
+    public static partial void WarmKeyCrashed(ILogger logger, string jobId, LogText key, Exception exception);
 
     [LoggerMessage(2110, LogLevel.Information, "Accepted warm {JobId}: {Accepted} keys by {Mode} from {Remote}")]
     public static partial void WarmAccepted(ILogger logger, string jobId, int accepted, string mode, string remote);
