@@ -40,7 +40,10 @@ public sealed class HttpOptions
     /// </summary>
     public string Urls { get; set; } = DefaultUrls;
 
-    /// <summary>When set, mutating endpoints require it in the <c>X-Api-Key</c> header. Never logged. Default empty.</summary>
+    /// <summary>
+    /// When set, every endpoint but <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> requires it in the
+    /// <c>X-Api-Key</c> header. Never logged. Default empty.
+    /// </summary>
     public string ApiKey { get; set; } = string.Empty;
 
     /// <summary>The most keys one warm request may name or find. Default 10,000.</summary>

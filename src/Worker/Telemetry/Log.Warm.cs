@@ -27,6 +27,6 @@ internal static partial class Log
     [LoggerMessage(2112, LogLevel.Warning, "Refused {Method} {Path} from {Remote}: missing or wrong X-Api-Key")]
     public static partial void ApiKeyRefused(ILogger logger, string method, string path, string remote);
 
-    [LoggerMessage(2113, LogLevel.Information, "Ops API listening on {Addresses}; POST /warm {ApiKeyRule}")]
+    [LoggerMessage(2113, LogLevel.Information, "Ops API listening on {Addresses}; {ApiKeyRule}")]
     public static partial void ApiListening(ILogger logger, string addresses, string apiKeyRule);
 }
