@@ -29,4 +29,7 @@ internal static partial class Log
 
     [LoggerMessage(2113, LogLevel.Information, "Ops API listening on {Addresses}; {ApiKeyRule}")]
     public static partial void ApiListening(ILogger logger, string addresses, string apiKeyRule);
+
+    [LoggerMessage(2114, LogLevel.Information, "Refused a pattern warm from {Remote}: CacheWarmer:Http:MaxConcurrentScans ({MaxScans}) scans are running")]
+    public static partial void ScansBusy(ILogger logger, string remote, int maxScans);
 }
