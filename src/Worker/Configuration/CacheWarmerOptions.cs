@@ -40,11 +40,20 @@ public sealed class HttpOptions
     /// </summary>
     public string Urls { get; set; } = DefaultUrls;
 
-    /// <summary>When set, mutating endpoints require it in the <c>X-Api-Key</c> header. Never logged. Default empty.</summary>
+    /// <summary>
+    /// When set, every endpoint but <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> requires it in the
+    /// <c>X-Api-Key</c> header. Never logged. Default empty.
+    /// </summary>
     public string ApiKey { get; set; } = string.Empty;
 
     /// <summary>The most keys one warm request may name or find. Default 10,000.</summary>
     public int MaxKeysPerRequest { get; set; } = 10_000;
+
+    /// <summary>
+    /// The most <c>POST /warm</c> pattern scans (SCAN MATCH over every primary) running at once on this replica; one
+    /// more gets 429 with Retry-After. Default 2.
+    /// </summary>
+    public int MaxConcurrentScans { get; set; } = 2;
 
     /// <summary>The largest request body accepted, in bytes. Default 1 MiB.</summary>
     public long MaxRequestBytes { get; set; } = 1024 * 1024;

@@ -150,6 +150,11 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             failures.Add($"{Section}:MaxKeysPerRequest is {http.MaxKeysPerRequest}: use a number of keys from 1 to 1000000, such as 10000.");
         }
 
+        if (http.MaxConcurrentScans is < 1 or > 64)
+        {
+            failures.Add($"{Section}:MaxConcurrentScans is {http.MaxConcurrentScans}: use a number of scans from 1 to 64, such as 2 (each walks the whole keyspace of every primary).");
+        }
+
         if (http.MaxRequestBytes is < 1024 or > 256L * 1024 * 1024)
         {
             failures.Add($"{Section}:MaxRequestBytes is {http.MaxRequestBytes}: use a number of bytes from 1024 to 268435456, such as 1048576 (1 MiB).");

@@ -45,7 +45,7 @@ public static class CacheWarmerApiExtensions
         services.AddRouting();
         services.AddProblemDetails();
         services.AddOpenApi();
-        services.TryAddSingleton<ApiKeyFilter>();
+        services.TryAddSingleton<ApiKeyCheck>();
         services.TryAddSingleton<WarmRequestReader>();
         services.TryAddSingleton<WarmPatternScanner>();
         services.TryAddSingleton<WarmHandler>();
@@ -78,7 +78,7 @@ public static class CacheWarmerApiExtensions
         Log.ApiListening(
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CacheWarmerApiExtensions).FullName!),
             string.Join(", ", addresses),
-            apiKeySet ? "needs X-Api-Key" : "needs no key (loopback only)");
+            apiKeySet ? "every endpoint but /healthz, /readyz and /metrics needs X-Api-Key" : "no endpoint needs a key (loopback only)");
     }
 
     // OpenTelemetry takes every meter of that name in the process. Several hosts share a process in tests and benchmarks,
@@ -91,17 +91,21 @@ public static class CacheWarmerApiExtensions
 
     /// <summary>
     /// Maps the API: <c>POST /warm</c>, <c>GET /warm/{id}</c>, <c>GET /hotkeys</c>, <c>GET /healthz</c>,
-    /// <c>GET /readyz</c>, <c>GET /metrics</c> and <c>GET /openapi/v1.json</c>.
+    /// <c>GET /readyz</c>, <c>GET /metrics</c> and <c>GET /openapi/v1.json</c>. With <c>CacheWarmer:Http:ApiKey</c> set,
+    /// all but the probes and <c>/metrics</c> need <c>X-Api-Key</c>.
     /// </summary>
     public static WebApplication MapCacheWarmerApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseMiddleware<ApiKeyCheck>();
         app.MapWarm();
         app.MapHotKeys();
         app.MapProbes();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        // Prometheus scrapes without secrets; the metrics name no keys.
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(NoApiKey.Instance);
         app.MapOpenApi();
         app.Lifetime.ApplicationStarted.Register(() => ReportListening(app));
         return app;

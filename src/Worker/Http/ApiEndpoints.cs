@@ -7,13 +7,15 @@ using Microsoft.AspNetCore.Routing;
 
 namespace CacheWarmer.Worker.Http;
 
-/// <summary>The routes of the ops API (DESIGN.md, "HTTP API").</summary>
+/// <summary>
+/// The routes of the ops API (DESIGN.md, "HTTP API"). With <c>CacheWarmer:Http:ApiKey</c> set, each needs
+/// <c>X-Api-Key</c> (<see cref="ApiKeyCheck"/>) unless it carries <see cref="NoApiKey"/>: only the probes do here.
+/// </summary>
 internal static class ApiEndpoints
 {
     public static void MapWarm(this IEndpointRouteBuilder app)
     {
         app.MapPost("/warm", (HttpContext context, [FromQuery] string? wait, WarmHandler handler) => handler.HandleAsync(context, wait))
-            .AddEndpointFilter<ApiKeyFilter>()
             .Accepts<WarmRequest>("application/json")
             .Produces<WarmAccepted>(StatusCodes.Status202Accepted)
             .Produces<WarmResult>(StatusCodes.Status200OK)
@@ -24,7 +26,7 @@ internal static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithName("Warm")
             .WithSummary("Warm keys now: a list of keys, a loader and ids, or a glob of existing keys")
-            .WithDescription("Loads each missing key once across every replica (lease and fenced write), leaves keys that are there as they are, and pins them as managed for CacheWarmer:Http:WarmPin. Needs X-Api-Key when CacheWarmer:Http:ApiKey is set.");
+            .WithDescription("Loads each missing key once across every replica (lease and fenced write), leaves keys that are there as they are, and pins them as managed for CacheWarmer:Http:WarmPin.");
 
         app.MapGet("/warm/{id}", (string id, WarmJobs jobs) => jobs.Find(id) is { } job
                 ? Results.Ok(job.Progress())
@@ -33,6 +35,7 @@ internal static class ApiEndpoints
                     title: "No such warm job on this replica",
                     detail: $"This replica remembers the last {WarmJobs.Kept} warm jobs it accepted, in memory: ask the replica that answered the POST /warm, which has not restarted since."))
             .Produces<WarmProgress>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("WarmProgress")
             .WithSummary("The progress of a warm job accepted by this replica");
@@ -42,12 +45,14 @@ internal static class ApiEndpoints
         app.MapGet("/hotkeys", ([FromQuery] string? top, HotKeysHandler handler) => handler.HandleAsync(top))
             .Produces<HotKey[]>()
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("HotKeys")
             .WithSummary("The hottest keys by read rate, whether each is managed, its TTL and its next refresh");
 
     public static void MapProbes(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("alive")))
+            .WithMetadata(NoApiKey.Instance)
             .WithName("Health")
             .WithSummary("Liveness: the process answers");
 
@@ -56,6 +61,7 @@ internal static class ApiEndpoints
                 var report = readiness.Check();
                 return TypedResults.Json(report, statusCode: report.Status == "ready" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
             })
+            .WithMetadata(NoApiKey.Instance)
             .Produces<ReadinessReport>(StatusCodes.Status200OK)
             .Produces<ReadinessReport>(StatusCodes.Status503ServiceUnavailable)
             .WithName("Ready")

@@ -1,5 +1,7 @@
+using System.Globalization;
 using CacheWarmer.Contracts.Http;
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Telemetry;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Warming;
 using Microsoft.AspNetCore.Http;
@@ -25,6 +27,9 @@ internal sealed class WarmHandler(
 {
     /// <summary>The <c>trigger</c> label of warms asked for over HTTP.</summary>
     public const string Trigger = "http";
+
+    // A scan of a large keyspace takes a second or so.
+    private const int RetryAfterSeconds = 1;
 
     private readonly long _maxBytes = options.Value.Http.MaxRequestBytes;
 
@@ -61,6 +66,12 @@ internal sealed class WarmHandler(
         IReadOnlyList<LoaderMatch>? keys = selection.Keys;
         if (selection.Pattern is { } glob)
         {
+            using var slot = scanner.TryTakeSlot();
+            if (slot is null)
+            {
+                return ScansBusy(context, remote);
+            }
+
             try
             {
                 keys = await scanner.ScanAsync(glob, errors, cancellationToken).ConfigureAwait(false);
@@ -98,6 +109,18 @@ internal sealed class WarmHandler(
         // The job runs on whether or not the caller waits to the end.
         var outcomes = await results.WaitAsync(cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new WarmResult(job.Id, job.Total, job.Done, job.Failed, WarmJob.StateLabel(job.State), outcomes));
+    }
+
+    // Refused rather than queued: a queued request would hold its connection for as long as the scans ahead of it take,
+    // which its client cannot tell from a hung worker; a 429 with Retry-After says what happened and when to come back.
+    private ProblemHttpResult ScansBusy(HttpContext context, string remote)
+    {
+        Log.ScansBusy(logger, remote, scanner.MaxConcurrent);
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status429TooManyRequests,
+            title: "Too many pattern scans are running; nothing was started",
+            detail: $"This replica runs at most CacheWarmer:Http:MaxConcurrentScans ({scanner.MaxConcurrent}) pattern scans at once: retry after {RetryAfterSeconds} s, or warm by keys or by loader and ids, which need no scan.");
     }
 
     private static bool ReadWait(string? wait, WarmRequestErrors errors)

@@ -8,11 +8,29 @@ namespace CacheWarmer.Worker.Http;
 /// <summary>
 /// Finds the existing keys a <c>POST /warm</c> glob names: SCAN MATCH on every primary, keeping the keys a loader owns
 /// (never the worker's own keys). It stops as soon as there are more than <see cref="HttpOptions.MaxKeysPerRequest"/>:
-/// the request is then refused before any key is warmed.
+/// the request is then refused before any key is warmed. Each scan walks the whole keyspace of every primary, however
+/// few keys match, so at most <see cref="HttpOptions.MaxConcurrentScans"/> run at once (<see cref="TryTakeSlot"/>).
 /// </summary>
 internal sealed class WarmPatternScanner(IConnectionMultiplexer redis, LoaderCatalog catalog, IOptions<CacheWarmerOptions> options)
 {
     private const int PageSize = 1000;
+
+    private int _running;
+
+    /// <summary>How many scans may run at once.</summary>
+    public int MaxConcurrent { get; } = options.Value.Http.MaxConcurrentScans;
+
+    /// <summary>One of the <see cref="MaxConcurrent"/> slots, or null when every one is taken; dispose it once the scan ends.</summary>
+    public IDisposable? TryTakeSlot()
+    {
+        if (Interlocked.Increment(ref _running) <= MaxConcurrent)
+        {
+            return new Slot(this);
+        }
+
+        Interlocked.Decrement(ref _running);
+        return null;
+    }
 
     public async Task<List<LoaderMatch>?> ScanAsync(string glob, WarmRequestErrors errors, CancellationToken cancellationToken)
     {
@@ -39,5 +57,18 @@ internal sealed class WarmPatternScanner(IConnectionMultiplexer redis, LoaderCat
         }
 
         return matches;
+    }
+
+    private sealed class Slot(WarmPatternScanner scanner) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref scanner._running);
+            }
+        }
     }
 }

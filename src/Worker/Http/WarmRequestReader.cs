@@ -154,14 +154,20 @@ internal sealed partial class WarmRequestReader(LoaderCatalog catalog, IOptions<
             return null;
         }
 
-        // A loader's keys all start with its literal prefix, the glob's keys with theirs: one must extend the other.
-        if (!catalog.Loaders.Values.Any(l => l.Pattern.LiteralPrefix.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(l.Pattern.LiteralPrefix, StringComparison.Ordinal)))
+        // SCAN MATCH walks the whole keyspace whatever the glob, but a glob bounded by a loader's literal prefix names
+        // only that loader's kind of key. One that is not ("*", "?*", "prod*" for "product:{id}") would pin every
+        // loader key of the database, and one that can match no loader's keys is a mistake.
+        var prefixes = catalog.Loaders.Values.Select(l => l.Pattern.LiteralPrefix).Where(p => p.Length > 0).ToList();
+        if (prefixes.Any(p => prefix.StartsWith(p, StringComparison.Ordinal)))
         {
-            errors.Add("pattern", $"\"{glob}\" can match no loader's keys ({Patterns()}): warm keys a loader owns, such as \"{catalog.Loaders.Values.First().Pattern.LiteralPrefix}*\"");
-            return null;
+            return glob;
         }
 
-        return glob;
+        var example = prefixes.Count > 0 ? $"such as \"{prefixes.Min(StringComparer.Ordinal)}*\"" : "but no loader's key starts with literal text: warm by keys, or by loader and ids";
+        errors.Add("pattern", prefixes.Any(p => p.StartsWith(prefix, StringComparison.Ordinal))
+            ? $"\"{glob}\" is not bounded by a loader's key prefix ({Patterns()}): a pattern must start with the literal text of a loader's key, {example}"
+            : $"\"{glob}\" can match no loader's keys ({Patterns()}): a pattern must start with the literal text of a loader's key, {example}");
+        return null;
     }
 
     private bool IsNonEmptyList(JsonElement list, string field, string example, WarmRequestErrors errors)

@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace CacheWarmer.Worker;
@@ -15,7 +16,7 @@ internal static partial class Log
     public static partial void WarmFinished(ILogger logger, string jobId, string state, int loaded, int alreadyWarm, int notFound, int permanent, int failed, int pending, double seconds);
 
     [LoggerMessage(2103, LogLevel.Error, "Warm {JobId}: warming {Key} failed unexpectedly")]
-    public static partial void WarmKeyCrashed(ILogger logger, string jobId, string key, Exception exception);
+    public static partial void WarmKeyCrashed(ILogger logger, string jobId, LogText key, Exception exception);
 
     [LoggerMessage(2110, LogLevel.Information, "Accepted warm {JobId}: {Accepted} keys by {Mode} from {Remote}")]
     public static partial void WarmAccepted(ILogger logger, string jobId, int accepted, string mode, string remote);
@@ -26,6 +27,9 @@ internal static partial class Log
     [LoggerMessage(2112, LogLevel.Warning, "Refused {Method} {Path} from {Remote}: missing or wrong X-Api-Key")]
     public static partial void ApiKeyRefused(ILogger logger, string method, string path, string remote);
 
-    [LoggerMessage(2113, LogLevel.Information, "Ops API listening on {Addresses}; POST /warm {ApiKeyRule}")]
+    [LoggerMessage(2113, LogLevel.Information, "Ops API listening on {Addresses}; {ApiKeyRule}")]
     public static partial void ApiListening(ILogger logger, string addresses, string apiKeyRule);
+
+    [LoggerMessage(2114, LogLevel.Information, "Refused a pattern warm from {Remote}: CacheWarmer:Http:MaxConcurrentScans ({MaxScans}) scans are running")]
+    public static partial void ScansBusy(ILogger logger, string remote, int maxScans);
 }

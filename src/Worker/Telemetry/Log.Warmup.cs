@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace CacheWarmer.Worker;
@@ -21,7 +22,7 @@ internal static partial class Log
     public static partial void WarmupLate(ILogger logger, string warmup, DateTimeOffset scheduledFire, double lateSeconds, DateTimeOffset windowEnd);
 
     [LoggerMessage(2205, LogLevel.Error, "Warmup {Warmup} firing {ScheduledFire:O}: {Problem}")]
-    public static partial void WarmupKeysProblem(ILogger logger, string warmup, DateTimeOffset scheduledFire, string problem);
+    public static partial void WarmupKeysProblem(ILogger logger, string warmup, DateTimeOffset scheduledFire, LogText problem);
 
     [LoggerMessage(2206, LogLevel.Warning, "Warmup {Warmup} firing {ScheduledFire:O}: took over from replica {Replica}, whose heartbeat stopped; warming the keys it left")]
     public static partial void WarmupTakenOver(ILogger logger, string warmup, DateTimeOffset scheduledFire, string replica);
@@ -33,7 +34,7 @@ internal static partial class Log
     public static partial void WarmupCrashed(ILogger logger, string warmup, DateTimeOffset scheduledFire, Exception exception);
 
     [LoggerMessage(2209, LogLevel.Warning, "Warmup: Redis failed while warming {Key}")]
-    public static partial void WarmupKeyFailed(ILogger logger, string key, Exception exception);
+    public static partial void WarmupKeyFailed(ILogger logger, LogText key, Exception exception);
 
     [LoggerMessage(2211, LogLevel.Information, "Warmup {Warmup} firing {ScheduledFire:O}: predicted {Predicted} keys from {SlotsWithHistory} of {Slots} history slots of the last {Weeks} weeks")]
     public static partial void WarmupPredicted(ILogger logger, string warmup, DateTimeOffset scheduledFire, int predicted, int slotsWithHistory, int slots, int weeks);

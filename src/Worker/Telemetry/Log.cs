@@ -1,25 +1,27 @@
+using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace CacheWarmer.Worker;
 
 // Event ids 2000-2999 belong to the worker; once shipped, names and ids are a contract for log queries.
-// Keys are logged as structured properties; the console sink quotes and escapes them.
+// Keys and other outside text (a database's error) are structured properties of type LogText, escaped when written:
+// the console template renders strings literally ({Message:lj}), so a raw newline in a key would forge a line.
 internal static partial class Log
 {
     [LoggerMessage(2000, LogLevel.Debug, "Refreshed {Key} ({Loader}) {LeadMs} ms before expiry; load took {LoadMs} ms; new TTL {TtlSeconds:F1} s")]
-    public static partial void Refreshed(ILogger logger, string key, string loader, long leadMs, long loadMs, double ttlSeconds);
+    public static partial void Refreshed(ILogger logger, LogText key, string loader, long leadMs, long loadMs, double ttlSeconds);
 
     [LoggerMessage(2001, LogLevel.Warning, "Loading {Key} ({Loader}) failed: {Error}; kept the old value for {KeptMs} ms more; retry in {RetryMs} ms")]
-    public static partial void FailSafe(ILogger logger, string key, string loader, string error, long keptMs, long retryMs);
+    public static partial void FailSafe(ILogger logger, LogText key, string loader, LogText error, long keptMs, long retryMs);
 
     [LoggerMessage(2002, LogLevel.Warning, "Loading {Key} ({Loader}) failed: {Error}; there was no old value to keep; retry in {RetryMs} ms")]
-    public static partial void LoadFailed(ILogger logger, string key, string loader, string error, long retryMs);
+    public static partial void LoadFailed(ILogger logger, LogText key, string loader, LogText error, long retryMs);
 
     [LoggerMessage(2003, LogLevel.Information, "The query of {Loader} found nothing for {Key}; nothing written, the key is no longer managed")]
-    public static partial void NoValue(ILogger logger, string key, string loader);
+    public static partial void NoValue(ILogger logger, LogText key, string loader);
 
     [LoggerMessage(2004, LogLevel.Warning, "Lost the lease of {Key} during its load (it outlived Refresh:LeaseTtl); the newer holder's value stands")]
-    public static partial void LeaseLost(ILogger logger, string key);
+    public static partial void LeaseLost(ILogger logger, LogText key);
 
     [LoggerMessage(2017, LogLevel.Information, "An app wrote or deleted {Key} ({Loader}) while it was loading; its change stands and the loaded value was dropped (PTTL now {PttlMs} ms; -2: deleted, loaded again)")]
     public static partial void Superseded(ILogger logger, string key, string loader, long pttlMs);
@@ -28,28 +30,28 @@ internal static partial class Log
     public static partial void KeyRejected(ILogger logger, string key, string loader, string error);
 
     [LoggerMessage(2005, LogLevel.Debug, "Releasing the lease of {Key} failed; it expires by itself")]
-    public static partial void ReleaseFailed(ILogger logger, string key, Exception exception);
+    public static partial void ReleaseFailed(ILogger logger, LogText key, Exception exception);
 
     [LoggerMessage(2006, LogLevel.Warning, "Refreshing {Key} failed: Redis is unreachable; retrying")]
-    public static partial void RedisUnavailable(ILogger logger, string key, Exception exception);
+    public static partial void RedisUnavailable(ILogger logger, LogText key, Exception exception);
 
     [LoggerMessage(2007, LogLevel.Warning, "Managed key {Key} ({Loader}) expired before it was refreshed: readers may have missed it; warming it now")]
-    public static partial void ManagedKeyLost(ILogger logger, string key, string loader);
+    public static partial void ManagedKeyLost(ILogger logger, LogText key, string loader);
 
     [LoggerMessage(2008, LogLevel.Error, "Scheduling the refresh of {Key} failed")]
-    public static partial void ScheduleFailed(ILogger logger, string key, Exception exception);
+    public static partial void ScheduleFailed(ILogger logger, LogText key, Exception exception);
 
     [LoggerMessage(2010, LogLevel.Information, "Replica {Replica} started: {Loaders} loaders, Redis database {Database}, key prefix {Prefix}")]
     public static partial void Started(ILogger logger, string replica, int loaders, int database, string prefix);
 
     [LoggerMessage(2012, LogLevel.Error, "Refreshing {Key} failed unexpectedly; retrying with backoff")]
-    public static partial void RefreshCrashed(ILogger logger, string key, Exception exception);
+    public static partial void RefreshCrashed(ILogger logger, LogText key, Exception exception);
 
     [LoggerMessage(2013, LogLevel.Warning, "Could not renew this replica's heartbeat; other replicas may take over its leases")]
     public static partial void HeartbeatFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(2014, LogLevel.Warning, "Took over the lease of {Key} from replica {Replica}, whose heartbeat stopped (it died mid-refresh)")]
-    public static partial void LeaseTakenOver(ILogger logger, string key, string replica);
+    public static partial void LeaseTakenOver(ILogger logger, LogText key, string replica);
 
     [LoggerMessage(2018, LogLevel.Information, "Took over the lease of {Key} left by an earlier attempt of this replica (the reply to its acquire or release was lost)")]
     public static partial void OwnLeaseTakenOver(ILogger logger, string key);

@@ -56,6 +56,12 @@ public sealed class WarmValidationTests(SmallLimitsWorker worker) : IClassFixtur
         { "pattern with an empty class", """{"pattern": "{P}product:[]"}""", "pattern", "not a valid glob" },
         { "pattern ending in an escape", """{"pattern": "{P}product:\\"}""", "pattern", "not a valid glob" },
         { "pattern overlapping no loader", """{"pattern": "{P}order:*"}""", "pattern", "can match no loader's keys" },
+        { "pattern of every key", """{"pattern": "*"}""", "pattern", "not bounded by a loader's key prefix" },
+        { "pattern of every key, twice", """{"pattern": "**"}""", "pattern", "not bounded by a loader's key prefix" },
+        { "pattern of every non-empty key", """{"pattern": "?*"}""", "pattern", "not bounded by a loader's key prefix" },
+        { "pattern of a class first", """{"pattern": "[a-z]*"}""", "pattern", "not bounded by a loader's key prefix" },
+        { "pattern of every key under the prefix", """{"pattern": "{P}*"}""", "pattern", "such as \"{P}price:*\"" },
+        { "pattern short of a loader's prefix", """{"pattern": "{P}prod*"}""", "pattern", "must start with the literal text of a loader's key" },
         { "empty pattern", """{"pattern": ""}""", "pattern", "is empty" },
         { "two ways at once", """{"keys": ["{P}product:1"], "pattern": "{P}product:*"}""", "body", "exactly one" },
         { "nothing to warm", """{}""", "body", "names no keys" },
@@ -72,7 +78,7 @@ public sealed class WarmValidationTests(SmallLimitsWorker worker) : IClassFixtur
         await AssertRefusedAsync(response, HttpStatusCode.BadRequest, @case);
         var problem = await response.JsonAsync();
         var messages = problem.GetProperty("errors").GetProperty(field);
-        Assert.Contains(words, messages[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains(words.Replace("{P}", worker.Config.Prefix, StringComparison.Ordinal), messages[0].GetString(), StringComparison.Ordinal);
         Assert.StartsWith(field + ": ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 

@@ -13,6 +13,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The start of the line the worker logs once its API listens.</summary>
+    public const string ApiListening = "Ops API listening on ";
+
     private WorkerProcess(Process process) => _process = process;
 
     public int Id => _process.Id;
@@ -31,7 +34,11 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<WorkerProcess> StartAsync(WorkerConfig config)
+    /// <summary>
+    /// Starts the worker. With <paramref name="serilogSection"/> false it gets no <c>Serilog</c> settings at all (neither
+    /// the console sink added here nor the config's levels), as when only the <c>CacheWarmer</c> section is given.
+    /// </summary>
+    public static async Task<WorkerProcess> StartAsync(WorkerConfig config, bool serilogSection = true)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "CacheWarmer.Worker.dll")])
         {
@@ -43,12 +50,19 @@ internal sealed class WorkerProcess : IAsyncDisposable
         };
         foreach (var (key, value) in config.AsEnvironment())
         {
-            start.Environment[key] = value;
+            if (serilogSection || !key.StartsWith("Serilog__", StringComparison.OrdinalIgnoreCase))
+            {
+                start.Environment[key] = value;
+            }
         }
 
-        start.Environment["Serilog__Using__0"] = "Serilog.Sinks.Console";
-        start.Environment["Serilog__WriteTo__0__Name"] = "Console";
-        start.Environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Information";
+        if (serilogSection)
+        {
+            start.Environment["Serilog__Using__0"] = "Serilog.Sinks.Console";
+            start.Environment["Serilog__WriteTo__0__Name"] = "Console";
+            start.Environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Information";
+        }
+
         var worker = new WorkerProcess(Process.Start(start)!);
         worker._process.OutputDataReceived += (_, e) => worker.Append(e.Data);
         worker._process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
@@ -97,7 +111,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
             BaseAddress = new Uri(line[(listening + Listening.Length)..].Trim().TrimEnd('/') + "/");
         }
 
-        if (line.Contains("Application started", StringComparison.Ordinal))
+        // The host's own line, or (where Microsoft's categories log only warnings) the worker's, logged at the same moment.
+        if (line.Contains("Application started", StringComparison.Ordinal) || line.Contains(ApiListening, StringComparison.Ordinal))
         {
             _started.TrySetResult();
         }
