@@ -24,10 +24,10 @@ internal static partial class Log
     public static partial void LeaseLost(ILogger logger, LogText key);
 
     [LoggerMessage(2017, LogLevel.Information, "An app wrote or deleted {Key} ({Loader}) while it was loading; its change stands and the loaded value was dropped (PTTL now {PttlMs} ms; -2: deleted, loaded again)")]
-    public static partial void Superseded(ILogger logger, string key, string loader, long pttlMs);
+    public static partial void Superseded(ILogger logger, LogText key, string loader, long pttlMs);
 
     [LoggerMessage(2019, LogLevel.Warning, "The database refused {Key} ({Loader}) itself: {Error}; nothing written, the key is no longer managed. Its parameters do not fit the query (e.g. a non-numeric id against an integer column): fix the app's key or the loader's Key pattern")]
-    public static partial void KeyRejected(ILogger logger, string key, string loader, string error);
+    public static partial void KeyRejected(ILogger logger, LogText key, string loader, LogText error);
 
     [LoggerMessage(2005, LogLevel.Debug, "Releasing the lease of {Key} failed; it expires by itself")]
     public static partial void ReleaseFailed(ILogger logger, LogText key, Exception exception);
@@ -54,7 +54,7 @@ internal static partial class Log
     public static partial void LeaseTakenOver(ILogger logger, LogText key, string replica);
 
     [LoggerMessage(2018, LogLevel.Information, "Took over the lease of {Key} left by an earlier attempt of this replica (the reply to its acquire or release was lost)")]
-    public static partial void OwnLeaseTakenOver(ILogger logger, string key);
+    public static partial void OwnLeaseTakenOver(ILogger logger, LogText key);
 
     [LoggerMessage(2015, LogLevel.Information, "Hot keys: {Entered} became managed, {Left} cooled down and will expire naturally; {Managed} managed")]
     public static partial void HotKeysChanged(ILogger logger, int entered, int left, int managed);
