@@ -19,10 +19,13 @@ have_postgres() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
 }
 
-# The tests start their own Redis and PostgreSQL servers on free ports; only the binaries are needed.
+have_mariadb() { command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]]; }
+
+# The tests start their own Redis, PostgreSQL and MariaDB servers on free ports; only the binaries are needed.
 packages=()
 have_redis || packages+=(redis-server)
 have_postgres || packages+=(postgresql)
+have_mariadb || packages+=(mariadb-server)
 if ((${#packages[@]})); then
   echo "Installing ${packages[*]} (the tests start their own servers; the system services stay stopped)"
   policy=/usr/sbin/policy-rc.d

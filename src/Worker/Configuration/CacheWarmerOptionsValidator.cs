@@ -245,7 +245,7 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
 
         if (string.IsNullOrWhiteSpace(source.ConnectionString))
         {
-            failures.Add($"{section}:ConnectionString is empty: set it (for Sqlite, \"Data Source=demo/catalog.db\"; for Postgres, \"Host=...;Username=...;Password=...;Database=...\").");
+            failures.Add($"{section}:ConnectionString is empty: set it (for Sqlite, \"Data Source=demo/catalog.db\"; for Postgres or MySql, \"Host=...;Username=...;Password=...;Database=...\").");
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using MySqlConnector;
 using Npgsql;
 
 namespace CacheWarmer.Worker.Sources;
@@ -22,8 +23,15 @@ internal static class KeyFaults
         // class 23: integrity constraint violation.
         PostgresException pg when pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("23", StringComparison.Ordinal)
             => $"PostgreSQL {pg.SqlState}: {pg.MessageText}",
+        MySqlException mysql when IsKeyError(mysql.ErrorCode)
+            => $"MySQL error {(int)mysql.ErrorCode}: {mysql.Message}",
         SqliteException sqlite when sqlite.SqliteErrorCode is SqliteConstraint or SqliteMismatch
             => $"SQLite error {sqlite.SqliteErrorCode}: {sqlite.Message}",
         _ => null,
     };
+
+    // A value that does not fit its column or its cast (strict mode), or a violated constraint.
+    private static bool IsKeyError(MySqlErrorCode code) => code is
+        MySqlErrorCode.TruncatedWrongValue or MySqlErrorCode.TruncatedWrongValueForField or MySqlErrorCode.WarningDataOutOfRange
+        or MySqlErrorCode.DataTooLong or MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.NoReferencedRow2 or MySqlErrorCode.RowIsReferenced2;
 }

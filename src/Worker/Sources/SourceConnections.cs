@@ -2,6 +2,7 @@ using System.Data.Common;
 using CacheWarmer.Worker.Configuration;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using MySqlConnector;
 using Npgsql;
 
 namespace CacheWarmer.Worker.Sources;
@@ -19,6 +20,7 @@ internal sealed class SourceConnections : IAsyncDisposable
             _sources[name] = provider switch
             {
                 SourceProvider.Postgres => CreatePostgres(source.ConnectionString),
+                SourceProvider.MySql => new MySqlDataSource(source.ConnectionString),
                 _ => new SqliteDataSource(source.ConnectionString),
             };
         }

@@ -7,6 +7,9 @@ internal enum SourceProvider
 {
     Sqlite,
     Postgres,
+
+    /// <summary>MySQL or MariaDB, through MySqlConnector.</summary>
+    MySql,
 }
 
 internal static class SourceProviders

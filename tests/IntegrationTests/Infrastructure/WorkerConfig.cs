@@ -46,6 +46,14 @@ internal sealed class WorkerConfig
         return this;
     }
 
+    public WorkerConfig WithMySql(string connectionString, string query = "SELECT id, name, price FROM products WHERE id = @id")
+    {
+        Settings["CacheWarmer:Sources:catalog:Provider"] = "MySql";
+        Settings["CacheWarmer:Sources:catalog:ConnectionString"] = connectionString;
+        Settings["CacheWarmer:Loaders:product:Query"] = query;
+        return this;
+    }
+
     public WorkerConfig WithSqlite(string path)
     {
         Settings["CacheWarmer:Sources:catalog:Provider"] = "Sqlite";
