@@ -2,6 +2,7 @@ using CacheWarmer.Contracts.Keys;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
 using CacheWarmer.Worker.Refresh;
+using StackExchange.Redis;
 
 namespace CacheWarmer.IntegrationTests;
 
@@ -197,6 +198,29 @@ public sealed class FencedWriteTests(RedisFixture redis)
 
         Assert.Equal(FencedWriteOutcome.Written, result.Outcome);
         Assert.Equal("new row", (string?)await db.StringGetAsync(key));
+    }
+
+    [Fact]
+    public async Task A_key_holding_another_type_is_reported_and_never_overwritten()
+    {
+        var prefix = redis.Prefix();
+        var db = redis.Connection.GetDatabase();
+        var hash = prefix + "product:hash";
+        var raced = prefix + "product:raced";
+        await db.HashSetAsync(hash, [new HashEntry("data", "app's entry")]);
+        await db.KeyExpireAsync(hash, TimeSpan.FromSeconds(30));
+        var onHash = new RefreshLease(db, prefix, "replica-a", hash);
+        var beforeRace = new RefreshLease(db, prefix, "replica-a", raced);
+        Assert.True((await onHash.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
+        Assert.True((await beforeRace.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
+        // The app puts a hash where the lease found nothing.
+        await db.HashSetAsync(raced, [new HashEntry("data", "app's entry")]);
+
+        Assert.Equal("hash", onHash.ForeignType);
+        Assert.Null(beforeRace.ForeignType);
+        Assert.Equal(FencedWriteOutcome.Superseded, (await beforeRace.WriteAsync("row"u8.ToArray(), TimeSpan.FromSeconds(30))).Outcome);
+        Assert.Equal("app's entry", (string?)await db.HashGetAsync(raced, "data"));
+        Assert.Equal("app's entry", (string?)await db.HashGetAsync(hash, "data"));
     }
 
     [Fact]

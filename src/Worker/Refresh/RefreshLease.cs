@@ -42,6 +42,12 @@ internal sealed class RefreshLease
 
     public void Invalidate() => _invalidated = true;
 
+    /// <summary>
+    /// The Redis type the won lease found at the data key when it is not a string (<c>hash</c>, <c>list</c>...):
+    /// data the worker did not write, which it must not overwrite.
+    /// </summary>
+    public string? ForeignType { get; private set; }
+
     /// <summary>True while this attempt may hold the lease (until release, the fenced write or the fail-safe).</summary>
     public bool MayHold { get; private set; }
 
@@ -77,6 +83,7 @@ internal sealed class RefreshLease
 
         var pttl = (long)parts[1];
         _seenDigest = (string)parts[2]!;
+        ForeignType = _seenDigest.StartsWith('!') ? _seenDigest[1..] : null;
         _seenExpiry = pttl >= 0 ? (long)parts[3] + pttl : pttl;
         return (true, pttl, null);
     }

@@ -6,13 +6,20 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 internal static class RefreshScripts
 {
-    // The end of a won acquire or take-over: the data key's PTTL, its value's digest ('' when it is missing) and
-    // Redis's clock in ms, so the fenced write can tell whether anyone wrote or deleted the key meanwhile.
+    // The end of a won acquire or take-over: the data key's PTTL, its value's digest ('' when it is missing; '!' and
+    // the type when it is not a string, which the worker never overwrites) and Redis's clock in ms, so the fenced
+    // write can tell whether anyone wrote or deleted the key meanwhile. TYPE and PTTL do not touch the key's LRU/LFU.
     private const string Seen = """
           local t = redis.call('TIME')
           local pttl = redis.call('PTTL', KEYS[2])
-          local value = redis.call('GET', KEYS[2])
-          return {1, pttl, value and redis.sha1hex(value) or '', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+          local kind = redis.call('TYPE', KEYS[2])['ok']
+          local digest = ''
+          if kind == 'string' then
+            digest = redis.sha1hex(redis.call('GET', KEYS[2]))
+          elseif kind ~= 'none' then
+            digest = '!' .. kind
+          end
+          return {1, pttl, digest, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
 
         """;
 
@@ -75,11 +82,13 @@ internal static class RefreshScripts
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local before = redis.call('PTTL', KEYS[2])
-        local value = redis.call('GET', KEYS[2])
+        local kind = redis.call('TYPE', KEYS[2])['ok']
         local seenExpiry, tolerance = tonumber(ARGV[6]), tonumber(ARGV[7])
         local unchanged
-        if value then
-          unchanged = before >= 0 and redis.sha1hex(value) == ARGV[5]
+        if kind == 'string' then
+          unchanged = before >= 0 and redis.sha1hex(redis.call('GET', KEYS[2])) == ARGV[5]
+        elseif kind ~= 'none' then
+          unchanged = false
         else
           unchanged = ARGV[5] == '' or (seenExpiry >= 0 and now + tolerance >= seenExpiry)
         end

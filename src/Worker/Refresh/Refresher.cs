@@ -174,6 +174,13 @@ internal sealed partial class Refresher(
             return new RefreshResult(key, RefreshOutcome.LeaseBusy, plannedExpiry, now + wait + Jitter(TimeSpan.FromMilliseconds(100)));
         }
 
+        if (lease.ForeignType is { } type)
+        {
+            // An app keeps another kind of value here (a hash of a cache library, say): writing a string would destroy it.
+            Log.ForeignValue(logger, key, match.Loader.Name, type);
+            return new RefreshResult(key, RefreshOutcome.NotManaged, null);
+        }
+
         if (pttl == -1)
         {
             return new RefreshResult(key, RefreshOutcome.NotManaged, null);

@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(2019, LogLevel.Warning, "The database refused {Key} ({Loader}) itself: {Error}; nothing written, the key is no longer managed. Its parameters do not fit the query (e.g. a non-numeric id against an integer column): fix the app's key or the loader's Key pattern")]
     public static partial void KeyRejected(ILogger logger, LogText key, string loader, LogText error);
 
+    [LoggerMessage(2020, LogLevel.Warning, "{Key} ({Loader}) holds a Redis {Type}, not a string: the worker writes strings and leaves this key alone. If an app's cache library stores it, match the key pattern to the keys the worker should own")]
+    public static partial void ForeignValue(ILogger logger, LogText key, string loader, string type);
+
     [LoggerMessage(2005, LogLevel.Debug, "Releasing the lease of {Key} failed; it expires by itself")]
     public static partial void ReleaseFailed(ILogger logger, LogText key, Exception exception);
 

@@ -36,6 +36,7 @@ public sealed class LogTextTests
         ["RefreshCrashed"] = (l, k) => Log.RefreshCrashed(l, k, Failure),
         ["LeaseTakenOver"] = (l, k) => Log.LeaseTakenOver(l, k, "replica-2"),
         ["OwnLeaseTakenOver"] = (l, k) => Log.OwnLeaseTakenOver(l, k),
+        ["ForeignValue"] = (l, k) => Log.ForeignValue(l, k, "product", "hash"),
         ["Superseded"] = (l, k) => Log.Superseded(l, k, "product", -2),
         ["KeyRejected"] = (l, k) => Log.KeyRejected(l, k, "product", $"PostgreSQL 22P02: invalid input syntax for type integer: \"{k}\""),
         ["WarmKeyCrashed"] = (l, k) => Log.WarmKeyCrashed(l, "job", k, Failure),
