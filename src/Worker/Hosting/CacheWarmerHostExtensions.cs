@@ -26,7 +26,7 @@ public static class CacheWarmerHostExtensions
 {
     /// <summary>
     /// Adds the whole worker to a host: configuration (section <c>CacheWarmer</c>, validated at start), Serilog from
-    /// configuration (or, without a <c>Serilog</c> section, the console: <see cref="WorkerLogging"/>), Redis, sources, the keyspace tracker, the refresh engine on Quartz, warm jobs, and metrics. The
+    /// configuration (or, without a <c>Serilog</c> section, the console: <see cref="WorkerLogging"/>), Redis, sources, the keyspace tracker, the refresh engine, the warmups on Quartz, warm jobs, and metrics. The
     /// HTTP API comes on top, for a web host, from <see cref="CacheWarmerApiExtensions"/>.
     /// </summary>
     public static IHostApplicationBuilder AddCacheWarmer(this IHostApplicationBuilder builder)

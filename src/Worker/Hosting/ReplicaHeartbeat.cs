@@ -12,7 +12,7 @@ namespace CacheWarmer.Worker.Hosting;
 /// see its heartbeat gone within <see cref="Ttl"/> and take the lease over instead of waiting out LeaseTtl, so a crash
 /// during a refresh does not cost a miss. A replica that only stalled is harmless: its fenced write fails.
 /// </summary>
-internal sealed partial class ReplicaHeartbeat(
+internal sealed class ReplicaHeartbeat(
     IConnectionMultiplexer redis,
     IOptions<CacheWarmerOptions> options,
     ReplicaIdentity replica,

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 namespace CacheWarmer.Worker.Http;
 
 /// <summary>
-/// The routes of the ops API (DESIGN.md, "HTTP API"). With <c>CacheWarmer:Http:ApiKey</c> set, each needs
+/// The routes of the ops API (README, "Operating it"). With <c>CacheWarmer:Http:ApiKey</c> set, each needs
 /// <c>X-Api-Key</c> (<see cref="ApiKeyCheck"/>) unless it carries <see cref="NoApiKey"/>: only the probes do here.
 /// </summary>
 internal static class ApiEndpoints

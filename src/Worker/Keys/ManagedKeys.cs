@@ -40,7 +40,7 @@ internal sealed partial class ManagedKeys(
     private readonly Dictionary<string, ManagedKey> _keys = new(StringComparer.Ordinal);
     private bool _fullReported;
 
-    /// <summary>Called by the refresh job with each attempt's end.</summary>
+    /// <summary>Called by the refresh dispatcher with each attempt's end.</summary>
     public void OnRefreshed(RefreshResult result) => _inbox.Writer.TryWrite(result);
 
     /// <summary>Keeps <paramref name="key"/> managed at least until <paramref name="until"/>, whatever its rate.</summary>

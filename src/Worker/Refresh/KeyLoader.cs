@@ -20,7 +20,7 @@ internal readonly record struct LoadResult(bool Succeeded, byte[]? Value, TimeSp
 /// at a third of its TTL while the query runs (<see cref="LeaseKeeper"/>), and feeding the measured time to XFetch's
 /// estimate.
 /// </summary>
-internal sealed partial class KeyLoader(
+internal sealed class KeyLoader(
     SourceQuery query,
     SourceCircuitBreakers breakers,
     LoadTimeEstimator estimator,

@@ -13,7 +13,7 @@ namespace CacheWarmer.Worker.Refresh;
 /// One refresh cycle of one key: single flight in this process, the Redis lease across replicas, a re-check of the
 /// key's TTL, the load, and the fenced write; on a failed load, the fail-safe keeps the old value.
 /// </summary>
-internal sealed partial class Refresher(
+internal sealed class Refresher(
     IConnectionMultiplexer redis,
     IOptions<CacheWarmerOptions> options,
     LoaderCatalog catalog,

@@ -14,7 +14,7 @@ namespace CacheWarmer.Worker.Warming;
 /// <see cref="MaxRunning"/> run at once; all share one <see cref="WarmPacer"/>. Stopping the host cancels the keys not
 /// yet started and waits for the ones loading.
 /// </summary>
-internal sealed partial class WarmJobs(
+internal sealed class WarmJobs(
     KeyWarmer warmer,
     WarmPacer pacer,
     TimeProvider time,

@@ -5,10 +5,10 @@ using CacheWarmer.TestUtils;
 
 namespace CacheWarmer.IntegrationTests.Http;
 
-/// <summary>/metrics is Prometheus text holding every metric of DESIGN.md under its Prometheus name.</summary>
+/// <summary>/metrics is Prometheus text holding every metric the README lists under its Prometheus name.</summary>
 public sealed class MetricsEndpointTests(RedisFixture redis, PostgresFixture postgres)
 {
-    // DESIGN.md, "Metrics" (plus the refresh dispatcher's fire lag): name, Prometheus type, labels every series carries.
+    // The README's metrics (the public contract): name, Prometheus type, labels every series carries.
     private static readonly (string Name, string Type, string[] Labels)[] Design =
     [
         ("cachewarmer_refreshes_total", "counter", ["loader", "outcome"]),
@@ -60,7 +60,7 @@ public sealed class MetricsEndpointTests(RedisFixture redis, PostgresFixture pos
                 return missing.Count == 0;
             },
             TimeSpan.FromSeconds(30),
-            "every DESIGN.md metric should be exposed");
+            "every metric the README lists should be exposed");
 
         var (final, _) = PrometheusText.Parse(await client.GetStringAsync("metrics", cancellation));
         Assert.Contains(final, s => s.Name == "cachewarmer_warm_keys_total" && s.Labels["trigger"] == "http" && s.Labels["outcome"] == "loaded" && s.Value >= 1);
