@@ -35,13 +35,14 @@ public static class WorkerKeys
     public static string Replica(string prefix, string replicaId) => prefix + "replica:" + replicaId;
 
     /// <summary>
-    /// The keyspace beacon of one worker process on one primary: <c>{prefix}beacon:{replicaId}</c>, or
-    /// <c>{prefix}beacon:{tag}replicaId</c> on Redis Cluster, where the tag of a <paramref name="slot"/> the primary
-    /// serves puts one beacon on each primary. The worker rewrites it every <c>Redis:BeaconInterval</c> with <c>SET ... GET</c>: the event of that
-    /// write proves notifications arrive, and a previous value that is gone or older tells of a flush or a failover.
+    /// The keyspace beacon of one worker process on one primary: <c>{prefix}beacon:{replicaId}@{server}</c>, or
+    /// <c>{prefix}beacon:{tag}{replicaId}@{server}</c> on Redis Cluster, where the tag of a <paramref name="slot"/> the
+    /// primary serves keeps the key on it. The worker rewrites it every <c>Redis:BeaconInterval</c> with
+    /// <c>SET ... GET</c>: the event of that write proves notifications arrive, and a previous value that is gone or
+    /// older tells of a flush or a failover.
     /// </summary>
-    public static string Beacon(string prefix, string replicaId, int? slot = null) =>
-        prefix + "beacon:" + (slot is { } s ? "{" + HashSlots.TagFor(s) + "}" : string.Empty) + replicaId;
+    public static string Beacon(string prefix, string replicaId, string server, int? slot = null) =>
+        prefix + "beacon:" + (slot is { } s ? "{" + HashSlots.TagFor(s) + "}" : string.Empty) + replicaId + "@" + server;
 
     /// <summary>The prefix every <see cref="Beacon"/> key starts with.</summary>
     public static string BeaconPrefix(string prefix) => prefix + "beacon:";

@@ -19,6 +19,7 @@ public sealed partial class KeyspaceListener
 
     private TaskCompletionSource _beaconSignal = NewSignal();
     private long _beaconSequence;
+    private string? _beaconPrimaries;
     private volatile BeaconEvidence _beacon = new(BeaconVerdict.None, string.Empty);
     private volatile ConfigEvidence? _config;
 
@@ -54,83 +55,87 @@ public sealed partial class KeyspaceListener
 
     private async Task BeatAsync(CancellationToken cancellationToken)
     {
-        var db = _redis.GetDatabase(_options.Database);
-        var (keys, servers) = BeaconTargets();
-        RedisValue value = Interlocked.Increment(ref _beaconSequence).ToString(CultureInfo.InvariantCulture);
-        var writtenAt = _time.GetUtcNow();
-        RedisValue[] previous;
-        try
+        var targets = BeaconTargets();
+        if (targets.Count == 0)
         {
-            previous = await Task.WhenAll(keys.Select(key => db.StringSetAndGetAsync(key, value, WorkerKeys.BeaconLifetime))).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            Log.BeaconWriteFailed(_logger, keys[0], ex);
-            _beacon = new BeaconEvidence(BeaconVerdict.Failed, $"the beacon write to {keys[0]} failed ({ex.GetType().Name})");
+            _beacon = new BeaconEvidence(BeaconVerdict.Failed, "no primary is connected to write the beacon to");
             return;
         }
 
-        var lost = new List<string>();
-        for (var i = 0; i < keys.Count; i++)
+        RedisValue value = Interlocked.Increment(ref _beaconSequence).ToString(CultureInfo.InvariantCulture);
+        var px = ((long)WorkerKeys.BeaconLifetime.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        var writtenAt = _time.GetUtcNow();
+        RedisResult[] previous;
+        try
         {
-            if (_beaconWritten.TryGetValue(keys[i], out var expected) && previous[i] != expected)
-            {
-                lost.Add(keys[i]);
-            }
-
-            _beaconWritten[keys[i]] = value;
+            // Each primary gets its own write (IServer, not IDatabase): while a failover has two, both must deliver.
+            previous = await Task.WhenAll(targets.Select(t => t.Server.ExecuteAsync("SET", [(RedisKey)t.Key, value, "PX", px, "GET"]))).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.BeaconWriteFailed(_logger, targets[0].Key, ex);
+            _beacon = new BeaconEvidence(BeaconVerdict.Failed, $"the beacon write to {Names(targets)} failed ({ex.GetType().Name}: {ex.Message})");
+            return;
         }
 
-        if (lost.Count > 0)
+        // Redis sends no event for FLUSHALL/FLUSHDB, and a failover may keep the connection: a beacon that is gone or
+        // older than the last write, or a primary that was not one at the last beat, is the tell.
+        var lost = targets.Where((t, i) => _beaconWritten.TryGetValue(t.Key, out var expected) && (RedisValue)previous[i] != expected).ToList();
+        var primaries = string.Join(",", targets.Select(t => t.Endpoint).Order(StringComparer.Ordinal));
+        var changed = _beaconPrimaries is { } last && last != primaries;
+        _beaconPrimaries = primaries;
+        foreach (var target in targets)
         {
-            // Redis sends no event for FLUSHALL/FLUSHDB, and a failover keeps the connection: the beacon is the tell.
-            Log.BeaconLost(_logger, string.Join(", ", lost), servers);
-            RequestResync("beacon lost");
+            _beaconWritten[target.Key] = value;
         }
 
-        var heard = await WaitForBeaconEventsAsync(keys, writtenAt, cancellationToken).ConfigureAwait(false);
+        if (lost.Count > 0 || changed)
+        {
+            Log.BeaconLost(_logger, lost.Count > 0 ? Names(lost) : "(a primary new since the last beat)", Names(targets));
+            RequestResync(lost.Count > 0 ? "beacon lost" : "primary changed");
+        }
+
+        var unheard = await WaitForBeaconEventsAsync(targets, writtenAt, cancellationToken).ConfigureAwait(false);
         var before = _beacon.Verdict;
-        if (heard is { } at)
+        if (unheard.Count == 0)
         {
-            _beacon = new BeaconEvidence(BeaconVerdict.Heard, $"the keyspace event of a beacon write to {servers} arrived at {at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)}");
+            var at = targets.Max(t => _beaconHeard[t.Key]).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            _beacon = new BeaconEvidence(BeaconVerdict.Heard, $"the keyspace event of a beacon write to {Names(targets)} arrived at {at}");
             if (before is BeaconVerdict.Missed or BeaconVerdict.Failed)
             {
                 // Events sent while they were not arriving are lost: look at every key again.
-                Log.BeaconHeardAgain(_logger, servers);
+                Log.BeaconHeardAgain(_logger, Names(targets));
                 RequestResync("notifications back");
             }
         }
         else
         {
-            _beacon = new BeaconEvidence(BeaconVerdict.Missed, $"no keyspace event arrived for the beacon write to {servers} within {BeaconWait.TotalSeconds:0.###} s");
+            _beacon = new BeaconEvidence(BeaconVerdict.Missed, $"no keyspace event arrived for the beacon write to {Names(unheard)} within {BeaconWait.TotalSeconds:0.###} s");
             if (before is not BeaconVerdict.Missed)
             {
                 // Try to turn them on again (a promoted replica has none) and resubscribe; once per outage, not per beat.
-                Log.BeaconUnheard(_logger, servers, KeyspaceFlags.Required);
+                Log.BeaconUnheard(_logger, Names(unheard), KeyspaceFlags.Required);
                 RequestResync("notifications missing");
             }
         }
     }
 
+    private static string Names(IEnumerable<BeaconTarget> targets) => string.Join(", ", targets.Select(t => t.Endpoint));
+
     private TimeSpan BeaconWait => _options.BeaconInterval > MinBeaconWait ? _options.BeaconInterval : MinBeaconWait;
 
-    // When every beacon's event has arrived since the write: the latest arrival; null when one did not in time.
-    private async Task<DateTimeOffset?> WaitForBeaconEventsAsync(IReadOnlyList<string> keys, DateTimeOffset writtenAt, CancellationToken cancellationToken)
+    // Waits until every beacon's event has arrived since the write, or the wait is over; returns those still unheard.
+    private async Task<List<BeaconTarget>> WaitForBeaconEventsAsync(IReadOnlyList<BeaconTarget> targets, DateTimeOffset writtenAt, CancellationToken cancellationToken)
     {
         var deadline = writtenAt + BeaconWait;
         while (true)
         {
             var signal = Volatile.Read(ref _beaconSignal).Task;
-            var arrivals = keys.Select(key => _beaconHeard.TryGetValue(key, out var at) && at >= writtenAt ? at : (DateTimeOffset?)null).ToList();
-            if (arrivals.All(a => a is not null))
-            {
-                return arrivals.Max();
-            }
-
+            var unheard = targets.Where(t => !(_beaconHeard.TryGetValue(t.Key, out var at) && at >= writtenAt)).ToList();
             var remaining = deadline - _time.GetUtcNow();
-            if (remaining <= TimeSpan.Zero)
+            if (unheard.Count == 0 || remaining <= TimeSpan.Zero)
             {
-                return null;
+                return unheard;
             }
 
             try
@@ -149,7 +154,7 @@ public sealed partial class KeyspaceListener
             && notification.Type == KeyNotificationType.Set
             && (string?)notification.GetKey() is { } key
             && key.StartsWith(WorkerKeys.BeaconPrefix(_hotKeys.KeyPrefix), StringComparison.Ordinal)
-            && key.EndsWith(_options.InstanceId, StringComparison.Ordinal))
+            && key.Contains(_options.InstanceId + "@", StringComparison.Ordinal))
         {
             _beaconHeard[key] = _time.GetUtcNow();
             Interlocked.Exchange(ref _beaconSignal, NewSignal()).TrySetResult();
@@ -158,26 +163,29 @@ public sealed partial class KeyspaceListener
 
     private void OnConfigurationChanged(object? sender, EndPointEventArgs e) => _beaconWake.Writer.TryWrite(true);
 
-    // One beacon per primary: on Redis Cluster each carries a hash tag of a slot that primary serves.
-    private (IReadOnlyList<string> Keys, string Servers) BeaconTargets()
+    // One beacon per primary, named after it (a failover's two primaries must both deliver); on Redis Cluster each
+    // also carries the hash tag of a slot its primary serves.
+    private List<BeaconTarget> BeaconTargets()
     {
-        var primaries = _redis.GetServers().Where(s => s.IsConnected && !s.IsReplica).ToList();
-        var servers = primaries.Count == 0 ? "Redis" : string.Join(", ", primaries.Select(s => s.EndPoint.ToString()));
-        var keys = new List<string>();
-        foreach (var server in primaries.Where(s => s.ServerType == ServerType.Cluster))
+        var targets = new List<BeaconTarget>();
+        foreach (var server in _redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
         {
-            if (server.ClusterConfiguration?[server.EndPoint]?.Slots is [var first, ..])
+            var endpoint = server.EndPoint.ToString() ?? "?";
+            int? slot = null;
+            if (server.ServerType == ServerType.Cluster)
             {
-                keys.Add(WorkerKeys.Beacon(_hotKeys.KeyPrefix, _options.InstanceId, first.From));
+                if (server.ClusterConfiguration?[server.EndPoint]?.Slots is not [var first, ..])
+                {
+                    continue;
+                }
+
+                slot = first.From;
             }
+
+            targets.Add(new BeaconTarget(server, WorkerKeys.Beacon(_hotKeys.KeyPrefix, _options.InstanceId, endpoint, slot), endpoint));
         }
 
-        if (keys.Count == 0)
-        {
-            keys.Add(WorkerKeys.Beacon(_hotKeys.KeyPrefix, _options.InstanceId));
-        }
-
-        return (keys, servers);
+        return targets;
     }
 
     /// <summary>
@@ -231,6 +239,8 @@ public sealed partial class KeyspaceListener
         Off,
         Unreadable,
     }
+
+    private sealed record BeaconTarget(IServer Server, string Key, string Endpoint);
 
     private sealed record BeaconEvidence(BeaconVerdict Verdict, string Detail);
 
