@@ -75,6 +75,14 @@ public sealed partial class KeyspaceListener
         {
             Log.BeaconWriteFailed(_logger, targets[0].Key, ex);
             _beacon = new BeaconEvidence(BeaconVerdict.Failed, $"the beacon write to {Names(targets)} failed ({ex.GetType().Name}: {ex.Message})");
+            if (ex.Message.StartsWith("READONLY", StringComparison.Ordinal))
+            {
+                // A node the client holds as primary was demoted with the connection kept (a failover without a
+                // client kill): the client would only notice at its next periodic check, a minute on. Ask it now.
+                Log.PrimaryDemoted(_logger, Names(targets));
+                await _redis.ConfigureAsync().ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -89,10 +97,15 @@ public sealed partial class KeyspaceListener
             _beaconWritten[target.Key] = value;
         }
 
-        if (lost.Count > 0 || changed)
+        if (lost.Count > 0)
         {
-            Log.BeaconLost(_logger, lost.Count > 0 ? Names(lost) : "(a primary new since the last beat)", Names(targets));
-            RequestResync(lost.Count > 0 ? "beacon lost" : "primary changed");
+            Log.BeaconLost(_logger, Names(lost));
+            RequestResync("beacon lost");
+        }
+        else if (changed)
+        {
+            Log.PrimariesChanged(_logger, primaries);
+            RequestResync("primaries changed");
         }
 
         var unheard = await WaitForBeaconEventsAsync(targets, writtenAt, cancellationToken).ConfigureAwait(false);
