@@ -26,6 +26,27 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Warning, "The server {Server} refused CONFIG SET notify-keyspace-events. Set it to include '{Required}' where the server is managed (for example its parameter group); until then keys are found only by SCAN.")]
     public static partial void NotificationsNotAllowed(ILogger logger, string server, string required, Exception exception);
 
+    [LoggerMessage(1007, LogLevel.Warning, "CONFIG GET notify-keyspace-events is refused on {Server} (CONFIG renamed or forbidden by an ACL, as on managed services); the SCAN runs anyway, and a beacon write's keyspace event shows whether notifications arrive. If they do not, set notify-keyspace-events to include '{Required}' in the server's configuration.")]
+    public static partial void ConfigUnreadable(ILogger logger, string server, string required, Exception exception);
+
+    [LoggerMessage(1008, LogLevel.Warning, "The beacon on {Servers} was gone or older than the last write: a FLUSHALL, FLUSHDB or a failover to another node. Resyncing, so missing managed keys are warmed again.")]
+    public static partial void BeaconLost(ILogger logger, string servers);
+
+    [LoggerMessage(1018, LogLevel.Warning, "The primaries are now {Servers}: a failover. Resyncing: notifications are turned on there when allowed, and missing managed keys are warmed again.")]
+    public static partial void PrimariesChanged(ILogger logger, string servers);
+
+    [LoggerMessage(1009, LogLevel.Warning, "No keyspace event arrived for the beacon write to {Servers}: notifications are not reaching the worker (a promoted replica without notify-keyspace-events, or the subscription is down). Resyncing; set notify-keyspace-events to include '{Required}' if the worker may not.")]
+    public static partial void BeaconUnheard(ILogger logger, string servers, string required);
+
+    [LoggerMessage(1015, LogLevel.Information, "Keyspace events arrive again from {Servers}; resyncing to catch what was missed")]
+    public static partial void BeaconHeardAgain(ILogger logger, string servers);
+
+    [LoggerMessage(1016, LogLevel.Debug, "Writing the beacon {Key} failed")]
+    public static partial void BeaconWriteFailed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(1017, LogLevel.Warning, "A beacon write to {Servers} was refused with READONLY: a primary was demoted while the connection stayed up. Asking the client to re-read the roles now.")]
+    public static partial void PrimaryDemoted(ILogger logger, string servers);
+
     [LoggerMessage(1010, LogLevel.Information, "Reading access samples from stream {Stream}, starting {Minutes} minutes back")]
     public static partial void ReadingSamples(ILogger logger, string stream, double minutes);
 

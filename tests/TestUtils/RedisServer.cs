@@ -26,10 +26,17 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The StackExchange.Redis configuration string, "127.0.0.1:PORT".</summary>
     public string Configuration => $"{_backend.Host}:{Port}";
 
-    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<RedisServer> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync([], cancellationToken);
+
+    /// <summary>
+    /// A server started with extra <paramref name="arguments"/> after the fixture's own, such as
+    /// <c>["--rename-command", "CONFIG", ""]</c> (a managed Redis without CONFIG) or <c>["--replicaof", "127.0.0.1", "6379"]</c>.
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
     {
         var port = FreePort.Next();
-        var (container, dockerError) = await RedisContainerBackend.TryStartAsync(port, cancellationToken).ConfigureAwait(false);
+        var (container, dockerError) = await RedisContainerBackend.TryStartAsync(port, arguments, cancellationToken).ConfigureAwait(false);
         if (container is not null)
         {
             return new RedisServer(container, port);
@@ -43,7 +50,7 @@ public sealed class RedisServer : IAsyncDisposable
         // Another process may take the free port before redis-server binds it; then try another one.
         for (var attempt = 1; ; attempt++)
         {
-            var process = new RedisProcessBackend(executable, port);
+            var process = new RedisProcessBackend(executable, port, arguments);
             try
             {
                 await process.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -35,6 +35,22 @@ public static class WorkerKeys
     public static string Replica(string prefix, string replicaId) => prefix + "replica:" + replicaId;
 
     /// <summary>
+    /// The keyspace beacon of one worker process on one primary: <c>{prefix}beacon:{replicaId}@{server}</c>, or
+    /// <c>{prefix}beacon:{tag}{replicaId}@{server}</c> on Redis Cluster, where the tag of a <paramref name="slot"/> the
+    /// primary serves keeps the key on it. The worker rewrites it every <c>Redis:BeaconInterval</c> with
+    /// <c>SET ... GET</c>: the event of that write proves notifications arrive, and a previous value that is gone or
+    /// older tells of a flush or a failover.
+    /// </summary>
+    public static string Beacon(string prefix, string replicaId, string server, int? slot = null) =>
+        prefix + "beacon:" + (slot is { } s ? "{" + HashSlots.TagFor(s) + "}" : string.Empty) + replicaId + "@" + server;
+
+    /// <summary>The prefix every <see cref="Beacon"/> key starts with.</summary>
+    public static string BeaconPrefix(string prefix) => prefix + "beacon:";
+
+    /// <summary>How long a beacon outlives its last write: far more than the interval, so only a flush removes it.</summary>
+    public static readonly TimeSpan BeaconLifetime = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// The claim on one firing of a scheduled warmup: <c>{prefix}warmup:{name:fireTimeUnixMs}</c>, holding the
     /// running replica's <c>replicaId:token</c>, then <c>done</c> once every key was reached. The braces are the
     /// cluster hash tag, shared with <see cref="WarmupProgress"/> so one script can touch both.

@@ -52,25 +52,44 @@ public sealed partial class KeyspaceListener
             }
         }
 
-        // Keys we knew of that the SCAN did not find are probed too: if they are gone, consumers must hear it.
-        foreach (var key in _known.Keys)
+        // Keys we knew of that the SCAN did not find are probed too: if they are gone, consumers must hear it. Hottest
+        // first, so after a flush or a failover to an empty node the keys that matter most are reported missing first.
+        var gone = _known.Keys.Where(key => !seen.Contains(key));
+        if (_model is { } model)
         {
-            if (!seen.Contains(key))
-            {
-                await _toProbe.Writer.WriteAsync(new ProbeItem(key, KeyObservationCause.Resync, false), cancellationToken).ConfigureAwait(false);
-            }
+            gone = gone.Select(key => model.Estimate(key)).OrderByDescending(e => e.RatePerMinute).Select(e => e.Key);
+        }
+
+        foreach (var key in gone.ToList())
+        {
+            await _toProbe.Writer.WriteAsync(new ProbeItem(key, KeyObservationCause.Resync, false), cancellationToken).ConfigureAwait(false);
         }
 
         return seen.Count;
     }
 
+    // Reads (and where allowed, adds) each primary's notification flags. Where CONFIG is renamed or forbidden (managed
+    // services) it records that it could not tell, and the beacon's event is the evidence instead; the SCAN runs anyway.
     private async Task EnableNotificationsAsync()
     {
-        var active = true;
+        var off = new List<string>();
+        var unreadable = new List<string>();
         foreach (var server in _redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
         {
-            var current = (await server.ConfigGetAsync("notify-keyspace-events").ConfigureAwait(false))
-                .FirstOrDefault().Value ?? string.Empty;
+            var endpoint = server.EndPoint.ToString() ?? "?";
+            string current;
+            try
+            {
+                current = (await server.ConfigGetAsync("notify-keyspace-events").ConfigureAwait(false))
+                    .FirstOrDefault().Value ?? string.Empty;
+            }
+            catch (Exception ex) when (ex is RedisServerException or RedisCommandException)
+            {
+                Log.ConfigUnreadable(_logger, endpoint, KeyspaceFlags.Required, ex);
+                unreadable.Add(endpoint);
+                continue;
+            }
+
             var missing = KeyspaceFlags.Missing(current);
             if (missing.Length == 0)
             {
@@ -79,23 +98,25 @@ public sealed partial class KeyspaceListener
 
             if (!_options.ConfigureKeyspaceEvents)
             {
-                Log.NotificationsOff(_logger, server.EndPoint.ToString() ?? "?", current, KeyspaceFlags.Required);
-                active = false;
+                Log.NotificationsOff(_logger, endpoint, current, KeyspaceFlags.Required);
+                off.Add($"{endpoint} has notify-keyspace-events='{current}' and CacheWarmer:Redis:ConfigureKeyspaceEvents is false: set it to include '{KeyspaceFlags.Required}' on the server");
                 continue;
             }
 
             try
             {
                 await server.ConfigSetAsync("notify-keyspace-events", current + missing).ConfigureAwait(false);
-                Log.NotificationsEnabled(_logger, server.EndPoint.ToString() ?? "?", current + missing);
+                Log.NotificationsEnabled(_logger, endpoint, current + missing);
             }
             catch (RedisException ex)
             {
-                Log.NotificationsNotAllowed(_logger, server.EndPoint.ToString() ?? "?", KeyspaceFlags.Required, ex);
-                active = false;
+                Log.NotificationsNotAllowed(_logger, endpoint, KeyspaceFlags.Required, ex);
+                off.Add($"{endpoint} refused CONFIG SET notify-keyspace-events: set it to include '{KeyspaceFlags.Required}' where the server is managed");
             }
         }
 
-        NotificationsActive = active;
+        _config = off.Count > 0 ? new ConfigEvidence(ConfigVerdict.Off, string.Join("; ", off))
+            : unreadable.Count > 0 ? new ConfigEvidence(ConfigVerdict.Unreadable, string.Join(", ", unreadable))
+            : new ConfigEvidence(ConfigVerdict.On, "flags read by CONFIG GET");
     }
 }

@@ -62,9 +62,6 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
     /// <inheritdoc />
     public ChannelReader<KeyObservation> Observations => _observations.Reader;
 
-    /// <summary>True once keyspace notifications are subscribed and enabled on every primary.</summary>
-    public bool NotificationsActive { get; private set; }
-
     /// <summary>
     /// Completes when the first resync after start has scanned every loader pattern and queued each key it found for a
     /// TTL read; the observations of those keys follow shortly after.
@@ -77,6 +74,8 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _redis.ConnectionRestored += OnConnectionRestored;
+        _redis.ConfigurationChanged += OnConfigurationChanged;
+        _redis.ConfigurationChangedBroadcast += OnConfigurationChanged;
         try
         {
             await SubscribeUntilConnectedAsync(stoppingToken).ConfigureAwait(false);
@@ -84,7 +83,8 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
             await Task.WhenAll(
                 ProbeLoopAsync(stoppingToken),
                 ResyncLoopAsync(stoppingToken),
-                PeriodicResyncAsync(stoppingToken)).ConfigureAwait(false);
+                PeriodicResyncAsync(stoppingToken),
+                BeaconLoopAsync(stoppingToken)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -92,6 +92,8 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
         finally
         {
             _redis.ConnectionRestored -= OnConnectionRestored;
+            _redis.ConfigurationChanged -= OnConfigurationChanged;
+            _redis.ConfigurationChangedBroadcast -= OnConfigurationChanged;
             _observations.Writer.TryComplete();
         }
     }
@@ -104,7 +106,11 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
             // KeySpacePrefix subscribes on every primary of a cluster, and the message is the event name.
             await subscriber.SubscribeAsync(RedisChannel.KeySpacePrefix(prefix, _options.Database), OnNotification).ConfigureAwait(false);
         }
+
+        await subscriber.SubscribeAsync(BeaconChannel, OnBeaconNotification).ConfigureAwait(false);
     }
+
+    private RedisChannel BeaconChannel => RedisChannel.KeySpacePrefix(WorkerKeys.BeaconPrefix(_hotKeys.KeyPrefix), _options.Database);
 
     // Redis may be down when the worker starts (or start after it): wait for it rather than fail the host.
     private async Task SubscribeUntilConnectedAsync(CancellationToken cancellationToken)
@@ -136,6 +142,8 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
         {
             await subscriber.UnsubscribeAsync(RedisChannel.KeySpacePrefix(prefix, _options.Database), OnNotification).ConfigureAwait(false);
         }
+
+        await subscriber.UnsubscribeAsync(BeaconChannel, OnBeaconNotification).ConfigureAwait(false);
 
         await SubscribeAsync().ConfigureAwait(false);
     }

@@ -26,6 +26,16 @@ public sealed class KeyspaceOptions
     /// </summary>
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How often each process rewrites its beacon key on every primary (<see cref="WorkerKeys.Beacon"/>) and waits for
+    /// the write's keyspace event: the proof that notifications arrive where CONFIG cannot be read, and the way a
+    /// FLUSHALL, FLUSHDB or a failover to another node is noticed (Redis sends no event for those). Zero turns it off.
+    /// </summary>
+    public TimeSpan BeaconInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Names this process's beacon key; the worker sets its replica id. Unique per process.</summary>
+    public string InstanceId { get; set; } = Guid.NewGuid().ToString("N")[..12];
+
     /// <summary>Observations buffered for the consumer; past this a resync is requested instead of growing.</summary>
     public int ObservationCapacity { get; set; } = 100_000;
 }

@@ -117,6 +117,13 @@ public sealed class RedisOptions
 
     /// <summary>Whether the worker may turn keyspace notifications on with CONFIG SET. Default true.</summary>
     public bool ConfigureKeyspaceEvents { get; set; } = true;
+
+    /// <summary>
+    /// How often the worker rewrites its beacon key (<c>{prefix}beacon:{replicaId}</c>) and checks its keyspace event:
+    /// how fast a FLUSHALL, FLUSHDB or failover is noticed, and how readiness knows notifications arrive where CONFIG is
+    /// refused. Default 1 s; zero turns it off.
+    /// </summary>
+    public TimeSpan BeaconInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>A <c>CacheWarmer:Sources:{name}</c> entry.</summary>

@@ -77,6 +77,11 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
         {
             failures.Add($"{Root}:Redis:KeyPrefix \"{redis.KeyPrefix}\" is empty or holds braces or spaces: use a short prefix such as \"cw:\" (braces would break Redis Cluster hash tags).");
         }
+
+        if (redis.BeaconInterval != TimeSpan.Zero && (redis.BeaconInterval < TimeSpan.FromMilliseconds(100) || redis.BeaconInterval > TimeSpan.FromSeconds(10)))
+        {
+            failures.Add($"{Root}:Redis:BeaconInterval is {redis.BeaconInterval}: use 00:00:00.100 to 00:00:10, such as 00:00:01 (how fast a FLUSHALL or a failover is noticed), or 00:00:00 to turn the beacon off.");
+        }
     }
 
     private static void ValidateHotKeys(CacheWarmerOptions options, List<string> failures)

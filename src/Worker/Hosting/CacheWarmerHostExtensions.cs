@@ -50,10 +50,12 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<SourceCircuitBreakers>();
 
         services.AddHotKeyTracker();
-        services.AddOptions<KeyspaceOptions>().Configure<IOptions<CacheWarmerOptions>>((keyspace, cacheWarmer) =>
+        services.AddOptions<KeyspaceOptions>().Configure<IOptions<CacheWarmerOptions>, ReplicaIdentity>((keyspace, cacheWarmer, replica) =>
         {
             keyspace.Database = cacheWarmer.Value.Redis.Database;
             keyspace.ConfigureKeyspaceEvents = cacheWarmer.Value.Redis.ConfigureKeyspaceEvents;
+            keyspace.BeaconInterval = cacheWarmer.Value.Redis.BeaconInterval;
+            keyspace.InstanceId = replica.Id;
             foreach (var loader in cacheWarmer.Value.Loaders.Values)
             {
                 if (KeyPattern.TryParse(loader.Key, out var pattern, out _))

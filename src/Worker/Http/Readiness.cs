@@ -7,7 +7,8 @@ namespace CacheWarmer.Worker.Http;
 
 /// <summary>
 /// <c>GET /readyz</c>: ready when Redis is connected, keyspace notifications are enabled and subscribed (without them
-/// the worker does not see keys come and go), and no source's circuit breaker is open. It adds no load of its own: the
+/// the worker does not see keys come and go; the detail says how the tracker knows: a beacon write's event, or the flags
+/// CONFIG GET read), and no source's circuit breaker is open. It adds no load of its own: the
 /// breakers already know whether the last loads of each source worked.
 /// </summary>
 internal sealed class Readiness(IConnectionMultiplexer redis, KeyspaceListener listener, SourceCircuitBreakers breakers)
@@ -20,13 +21,13 @@ internal sealed class Readiness(IConnectionMultiplexer redis, KeyspaceListener l
             connected,
             connected ? "connected" : $"not connected to {string.Join(", ", redis.GetEndPoints().Select(e => e.ToString()))}");
 
-        var notifications = listener.NotificationsActive;
-        var subscribed = connected && notifications && redis.GetSubscriber().IsConnected();
+        var notifications = listener.Notifications;
+        var subscribed = connected && notifications.Active && redis.GetSubscriber().IsConnected();
         var notificationsCheck = new ReadinessCheck(
             "keyspace_notifications",
             subscribed,
-            subscribed ? "enabled and subscribed"
-            : !notifications ? "not enabled or not subscribed yet: the worker's log says which notify-keyspace-events flags it needs"
+            subscribed ? "enabled and subscribed: " + notifications.Detail
+            : !notifications.Active ? "not arriving: " + notifications.Detail
             : "the subscription connection is down");
 
         var open = breakers.OpenSources();

@@ -36,9 +36,14 @@ internal sealed partial class ManagedKeys(
     // A missing key is warmed within this much, at random, so a mass expiry does not load everything at one instant.
     private static readonly TimeSpan WarmSpread = TimeSpan.FromMilliseconds(250);
 
+    // Keys a resync reports missing come hottest first (a flush, a failover to an empty node, a restart); each fires this
+    // much after the one before, so they load in that order, paced on top of Refresh:MaxConcurrency.
+    private static readonly TimeSpan RewarmStep = TimeSpan.FromTicks(1000);
+
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, ManagedKey> _keys = new(StringComparer.Ordinal);
     private bool _fullReported;
+    private DateTimeOffset _rewarmCursor;
 
     /// <summary>Called by the refresh dispatcher with each attempt's end.</summary>
     public void OnRefreshed(RefreshResult result) => _inbox.Writer.TryWrite(result);
@@ -149,7 +154,8 @@ internal sealed partial class ManagedKeys(
             // A managed key is gone (expired, evicted, deleted, or Redis came back empty): warm it now. Whoever warms it
             // counts the miss when Redis expired or evicted it.
             var missed = observation.Cause is KeyObservationCause.Expired or KeyObservationCause.Evicted;
-            await ScheduleAsync(observation.Key, null, time.GetUtcNow() + Spread(WarmSpread), cancellationToken, missed).ConfigureAwait(false);
+            var fireAt = observation.Cause == KeyObservationCause.Resync ? NextRewarm() : time.GetUtcNow() + Spread(WarmSpread);
+            await ScheduleAsync(observation.Key, null, fireAt, cancellationToken, missed).ConfigureAwait(false);
         }
     }
 
@@ -242,6 +248,14 @@ internal sealed partial class ManagedKeys(
         KeyObservationCause.Deleted => "deleted",
         _ => "written",
     };
+
+    // The next slot of a re-warm: a random start within WarmSpread (replicas do not move in lockstep), then in order.
+    private DateTimeOffset NextRewarm()
+    {
+        var now = time.GetUtcNow();
+        _rewarmCursor = (_rewarmCursor > now ? _rewarmCursor : now + Spread(WarmSpread)) + RewarmStep;
+        return _rewarmCursor;
+    }
 
     private static TimeSpan Spread(TimeSpan within) => TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * within.Ticks));
 

@@ -34,6 +34,18 @@ public class WorkerKeysTests
     }
 
     [Fact]
+    public void Beacon_names_replica_and_server_and_lands_on_the_slot_asked_for()
+    {
+        Assert.Equal("cw:beacon:web-1-ab12cd@10.0.0.5:6379", WorkerKeys.Beacon("cw:", "web-1-ab12cd", "10.0.0.5:6379"));
+        foreach (var slot in new[] { 0, 866, 12182, 16383 })
+        {
+            var key = WorkerKeys.Beacon("cw:", "web-1-ab12cd", "10.0.0.5:6379", slot);
+            Assert.StartsWith(WorkerKeys.BeaconPrefix("cw:"), key, StringComparison.Ordinal);
+            Assert.Equal(slot, ClusterSlot.Of(key));
+        }
+    }
+
+    [Fact]
     public void Cluster_slot_oracle_agrees_with_redis()
     {
         // Expected values are what CLUSTER KEYSLOT answers on Redis 7.

@@ -25,7 +25,7 @@ internal sealed class RedisContainerBackend : IRedisBackend
     public string Host => _container.Hostname;
 
     /// <summary>A started container, or null (with the reason) when no Docker engine answers.</summary>
-    public static async Task<(RedisContainerBackend? Backend, Exception? Error)> TryStartAsync(int port, CancellationToken cancellationToken)
+    public static async Task<(RedisContainerBackend? Backend, Exception? Error)> TryStartAsync(int port, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         if (s_dockerMissing)
         {
@@ -38,7 +38,7 @@ internal sealed class RedisContainerBackend : IRedisBackend
             container = new RedisBuilder(Image)
                 .WithPortBinding(port, ContainerPort)
                 // Without save points the data is gone after a stop, as after a real restart of an empty Redis.
-                .WithCommand("--save", string.Empty, "--appendonly", "no")
+                .WithCommand(["--save", string.Empty, "--appendonly", "no", .. arguments])
                 .Build();
         }
         catch (DockerUnavailableException e)

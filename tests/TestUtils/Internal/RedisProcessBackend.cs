@@ -1,6 +1,6 @@
 namespace CacheWarmer.TestUtils.Internal;
 
-internal sealed class RedisProcessBackend(string executable, int port) : IRedisBackend
+internal sealed class RedisProcessBackend(string executable, int port, IReadOnlyList<string> arguments) : IRedisBackend
 {
     private readonly DirectoryInfo _directory = TempFolders.Create("cachewarmer-redis-");
     private WatchedProcess? _process;
@@ -22,6 +22,7 @@ internal sealed class RedisProcessBackend(string executable, int port) : IRedisB
                 "--dir", _directory.FullName,
                 "--pidfile", Path.Combine(_directory.FullName, "redis.pid"),
                 "--daemonize", "no",
+                .. arguments,
             ],
             killSignal: "KILL");
         await RedisPing.WaitAsync(Host, port, _process, cancellationToken).ConfigureAwait(false);

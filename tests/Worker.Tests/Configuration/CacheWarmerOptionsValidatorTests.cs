@@ -78,6 +78,8 @@ public class CacheWarmerOptionsValidatorTests
         { "Redis:KeyPrefix", "", "CacheWarmer:Redis:KeyPrefix", ["empty", "\"cw:\""] },
         { "Redis:Configuration", "", "CacheWarmer:Redis:Configuration", ["is empty", "127.0.0.1:6379"] },
         { "Redis:Database", "16", "CacheWarmer:Redis:Database", ["from 0 to 15"] },
+        { "Redis:BeaconInterval", "00:00:00.050", "CacheWarmer:Redis:BeaconInterval", ["00:00:00.100 to 00:00:10", "00:00:00 to turn the beacon off"] },
+        { "Redis:BeaconInterval", "00:01:00", "CacheWarmer:Redis:BeaconInterval", ["00:00:00.100 to 00:00:10", "00:00:01"] },
         { "Refresh:Beta", "0", "CacheWarmer:Refresh:Beta", ["above 0", "at most 100"] },
         { "Refresh:Beta", "-1", "CacheWarmer:Refresh:Beta", ["above 0", "at most 100"] },
         { "Refresh:Beta", "101", "CacheWarmer:Refresh:Beta", ["above 0", "at most 100"] },
