@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using CacheWarmer.Contracts.Keys;
 using StackExchange.Redis;
 
 namespace CacheWarmer.IntegrationTests.Http;
@@ -32,7 +33,7 @@ internal static class ApiCalls
 
     public static MediaTypeHeaderValue Json => new("application/json");
 
-    /// <summary>Keys under <paramref name="prefix"/>, except the replicas' heartbeats.</summary>
+    /// <summary>Keys under <paramref name="prefix"/>, except the replicas' heartbeats and beacons (written on their own clock).</summary>
     public static async Task<List<string>> KeysAsync(IConnectionMultiplexer redis, string prefix)
     {
         var keys = new List<string>();
@@ -41,7 +42,7 @@ internal static class ApiCalls
             await foreach (var key in server.KeysAsync(0, prefix + "*", 1000))
             {
                 var text = (string)key!;
-                if (!text.StartsWith(prefix + "cw:replica:", StringComparison.Ordinal))
+                if (!text.StartsWith(prefix + "cw:replica:", StringComparison.Ordinal) && !text.StartsWith(WorkerKeys.BeaconPrefix(prefix + "cw:"), StringComparison.Ordinal))
                 {
                     keys.Add(text);
                 }
