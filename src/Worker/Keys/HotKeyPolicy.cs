@@ -97,4 +97,7 @@ internal sealed class ManagedKey(Loader loader, DateTimeOffset since)
 
     /// <summary>The key stays managed at least until then (a pin from configuration or an ops warm).</summary>
     public DateTimeOffset PinnedUntil { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>Refreshes in a row, since the last write, that found nothing to keep warm (no row, or no TTL): a pinned key's backoff.</summary>
+    public int Absences { get; set; }
 }

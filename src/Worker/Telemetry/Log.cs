@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(2016, LogLevel.Warning, "{Managed} keys are managed, CacheWarmer:HotKeys:Capacity: further loader keys are not kept warm. Raise Capacity, or set MinRatePerMinute above 0 so only hot keys are managed.")]
     public static partial void ManagedKeysFull(ILogger logger, int managed);
+
+    [LoggerMessage(2017, LogLevel.Debug, "Pinned key {Key} has nothing to keep warm (its source has no row, or Redis holds it without a TTL), {Absences} times in a row; it stays pinned and is looked at again in {RetryMs} ms")]
+    public static partial void PinnedKeyAbsent(ILogger logger, string key, int absences, long retryMs);
 }
