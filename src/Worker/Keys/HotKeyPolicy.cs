@@ -74,6 +74,9 @@ internal sealed class HotKeyPolicy(LoaderCatalog catalog, IOptions<CacheWarmerOp
 
     /// <summary>True when one more key may be managed.</summary>
     public bool HasRoom(int managed) => managed < _options.Capacity;
+
+    /// <summary>True when one more key may be pinned: pins may take the managed keys <c>PinnedCapacity</c> past <c>Capacity</c>.</summary>
+    public bool HasRoomForPin(int managed) => managed < (long)_options.Capacity + _options.PinnedCapacity;
 }
 
 /// <summary>What one evaluation of the policy changes.</summary>

@@ -19,6 +19,8 @@ internal sealed partial class ManagedKeys
     // taken back before this time, so a hot key with no row costs one query per hold-off, not one a second.
     private readonly Dictionary<string, DateTimeOffset> _heldOff = new(StringComparer.Ordinal);
 
+    private bool _pinsFullReported;
+
     private async Task EvaluateLoopAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(EvaluateInterval, time);
@@ -66,6 +68,16 @@ internal sealed partial class ManagedKeys
         if (_keys.TryGetValue(pin.Key, out var state))
         {
             state.PinnedUntil = pin.Until > state.PinnedUntil ? pin.Until : state.PinnedUntil;
+        }
+        else if (!policy.HasRoomForPin(_keys.Count))
+        {
+            metrics.PinCapacityReached("pin");
+            if (!_pinsFullReported)
+            {
+                _pinsFullReported = true;
+                var hotKeys = options.Value.HotKeys;
+                Log.PinnedKeysFull(logger, _keys.Count, hotKeys.Capacity, hotKeys.PinnedCapacity, pin.Key);
+            }
         }
         else if (catalog.Match(pin.Key) is { } match)
         {

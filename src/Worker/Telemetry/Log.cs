@@ -53,4 +53,7 @@ internal static partial class Log
 
     [LoggerMessage(2017, LogLevel.Debug, "Pinned key {Key} has nothing to keep warm (its source has no row, or Redis holds it without a TTL), {Absences} times in a row; it stays pinned and is looked at again in {RetryMs} ms")]
     public static partial void PinnedKeyAbsent(ILogger logger, string key, int absences, long retryMs);
+
+    [LoggerMessage(2018, LogLevel.Warning, "{Managed} keys are managed, CacheWarmer:HotKeys:Capacity ({Capacity}) + PinnedCapacity ({PinnedCapacity}): further pins (warms, warmups), such as {Key}, are warmed once but not kept warm. Raise CacheWarmer:HotKeys:PinnedCapacity; cachewarmer_pin_capacity_reached_total counts the pins refused. Logged once.")]
+    public static partial void PinnedKeysFull(ILogger logger, int managed, int capacity, int pinnedCapacity, string key);
 }
