@@ -15,7 +15,7 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Warning, "Loading {Key} ({Loader}) failed: {Error}; there was no old value to keep; retry in {RetryMs} ms")]
     public static partial void LoadFailed(ILogger logger, string key, string loader, string error, long retryMs);
 
-    [LoggerMessage(2003, LogLevel.Information, "The query of {Loader} found nothing for {Key}; nothing written, the key is no longer managed")]
+    [LoggerMessage(2003, LogLevel.Information, "The query of {Loader} found nothing for {Key}; nothing written, and the key is no longer managed unless it is pinned (then it is looked at again, backing off)")]
     public static partial void NoValue(ILogger logger, string key, string loader);
 
     [LoggerMessage(2004, LogLevel.Warning, "Lost the lease of {Key} during its load (it outlived Refresh:LeaseTtl); the newer holder's value stands")]
