@@ -33,19 +33,25 @@ public sealed class FailSafeTests(RedisFixture redis, PostgresFixture postgres)
 
         await catalog.SetFailingAsync(true);
         var attemptsAtOutage = await catalog.AttemptsAsync();
-        var outage = TimeSpan.FromSeconds(14);
-        var outageEnds = DateTime.UtcNow + outage;
-        while (DateTime.UtcNow < outageEnds)
+        var outageStart = await RedisClock.NowAsync(db);
+        var firstExpiry = (await RedisClock.ExpiryAsync(db, key))!.Value;
+        var marker = WorkerKeys.Stale(config.Prefix + "cw:", key);
+        // Judged on Redis's clock, not the test's: the outage lasts until the value has outlived the TTL it was
+        // written with by four fail-safe extensions, however slowly this machine gets there.
+        while (await RedisClock.NowAsync(db) < firstExpiry + 8_000)
         {
-            // The last good value is served for the whole outage, well past the 6 s TTL it was written with.
             Assert.Equal(good, (string?)await db.StringGetAsync(key));
+            var expiry = await RedisClock.ExpiryAsync(db, key);
+            Assert.True(expiry <= firstExpiry + 30_000 + 2, $"the value is kept past MaxStale: expiry {expiry}, first {firstExpiry}");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
         var attempts = await catalog.AttemptsAsync() - attemptsAtOutage;
-        Assert.True(await db.KeyExistsAsync(WorkerKeys.Stale(config.Prefix + "cw:", key)), "the fail-safe marker should record the first expiry");
-        // Three failures open the breaker; then one probe per break of 2 to 3 s: at most 3 + 14 / 2 + 1 loads.
-        Assert.InRange(attempts, 3, 11);
+        var outageMs = await RedisClock.NowAsync(db) - outageStart;
+        // The marker remembers the value's first expiry, on Redis's clock (2 ms for the PTTL roundings).
+        Assert.InRange((long)await db.StringGetAsync(marker), firstExpiry - 2, firstExpiry + 2);
+        // Three failures open the breaker; then one probe per break of at least 2 s, over the outage as Redis timed it.
+        Assert.InRange(attempts, 3, 3 + (outageMs / 2_000) + 1);
 
         await catalog.SetPriceAsync(1, 99.5m);
         await catalog.SetFailingAsync(false);
@@ -53,7 +59,7 @@ public sealed class FailSafeTests(RedisFixture redis, PostgresFixture postgres)
             async () => ((string?)await db.StringGetAsync(key))?.Contains("99.5", StringComparison.Ordinal) == true,
             TimeSpan.FromSeconds(15),
             "refreshes should resume with the new price once the source is back");
-        Assert.False(await db.KeyExistsAsync(WorkerKeys.Stale(config.Prefix + "cw:", key)), "a good refresh clears the fail-safe marker");
+        Assert.False(await db.KeyExistsAsync(marker), "a good refresh clears the fail-safe marker");
         Assert.Empty(watch.Expired);
         using var json = JsonDocument.Parse((string)(await db.StringGetAsync(key))!);
         Assert.Equal(99.5m, json.RootElement.GetProperty("price").GetDecimal());
@@ -71,12 +77,22 @@ public sealed class FailSafeTests(RedisFixture redis, PostgresFixture postgres)
         var key = config.Key(1);
         await catalog.SetFailingAsync(true);
         await using var worker = await WorkerHost.StartAsync(config);
-        var written = DateTime.UtcNow;
         await db.StringSetAsync(key, "written by the app", TimeSpan.FromSeconds(6));
+        var firstExpiry = (await RedisClock.ExpiryAsync(db, key))!.Value;
 
-        await Eventually.UntilAsync(async () => !await db.KeyExistsAsync(key), TimeSpan.FromSeconds(20), "the value should expire once MaxStale is spent");
-        var lived = DateTime.UtcNow - written;
-        // First expiry at 6 s, kept at most 3 s more (plus polling slack).
-        Assert.InRange(lived, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(9.5));
+        // Every expiry the value gets, read with Redis's time in one script, until Redis lets it go.
+        var latest = firstExpiry;
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                var expiry = await RedisClock.ExpiryAsync(db, key);
+                latest = Math.Max(latest, expiry ?? latest);
+                return expiry is null;
+            },
+            TimeSpan.FromSeconds(30),
+            "the value should expire once MaxStale is spent");
+
+        // Kept past its first expiry by the fail-safe, but never past first expiry + MaxStale (3 s; 2 ms for roundings).
+        Assert.InRange(latest, firstExpiry + 1, firstExpiry + 3_000 + 2);
     }
 }

@@ -33,20 +33,31 @@ public sealed class LeaseKeeperTests(RedisFixture redis)
     [Fact]
     public async Task A_load_that_ended_extends_its_lease_no_more()
     {
-        var (db, leaseKey, lease) = await AcquireAsync(redis.Prefix());
+        var prefix = redis.Prefix();
+        var (db, endedKey, endedLease) = await AcquireAsync(prefix, "product:1");
+        var (_, runningKey, runningLease) = await AcquireAsync(prefix, "product:2");
         var time = new FakeTimeProvider();
-        var keeper = new LeaseKeeper(lease, "product:1", LeaseTtl, time, new FakeLogger());
-        await db.KeyExpireAsync(leaseKey, TimeSpan.FromSeconds(20));
+        var ended = new LeaseKeeper(endedLease, "product:1", LeaseTtl, time, new FakeLogger());
+        var running = new LeaseKeeper(runningLease, "product:2", LeaseTtl, time, new FakeLogger());
+        await db.KeyExpireAsync(endedKey, TimeSpan.FromSeconds(20));
+        await db.KeyExpireAsync(runningKey, TimeSpan.FromSeconds(20));
 
-        await keeper.StopAsync();
-        time.Advance(LeaseTtl);
+        await ended.StopAsync();
+        time.Advance(LeaseTtl / 3);
 
-        Assert.InRange((await db.KeyTimeToLiveAsync(leaseKey))!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+        // Both keepers were due at this instant and share one connection, so once the running load's extension has
+        // landed, the ended load's would have landed before it: its lease must still be on the shorter TTL.
+        await Eventually.UntilAsync(
+            async () => (await db.KeyTimeToLiveAsync(runningKey)) > TimeSpan.FromSeconds(20),
+            TimeSpan.FromSeconds(10),
+            "the keeper of the load still running should extend its lease");
+        Assert.InRange((await db.KeyTimeToLiveAsync(endedKey))!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+        await running.StopAsync();
     }
 
-    private async Task<(StackExchange.Redis.IDatabase Db, string LeaseKey, RefreshLease Lease)> AcquireAsync(string prefix)
+    private async Task<(StackExchange.Redis.IDatabase Db, string LeaseKey, RefreshLease Lease)> AcquireAsync(string prefix, string name = "product:1")
     {
-        var key = prefix + "product:1";
+        var key = prefix + name;
         var db = redis.Connection.GetDatabase();
         await db.StringSetAsync(key, "v1", TimeSpan.FromMinutes(5));
         var lease = new RefreshLease(db, prefix, "replica-a", key);

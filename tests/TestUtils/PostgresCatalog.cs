@@ -52,6 +52,9 @@ public sealed class PostgresCatalog(string connectionString)
     public Task SetPriceAsync(int id, decimal price) =>
         ExecuteAsync("UPDATE products SET price = @price WHERE id = @id", new { id, price });
 
+    public Task AddProductAsync(int id, string name, decimal price) =>
+        ExecuteAsync("INSERT INTO products (id, name, price) VALUES (@id, @name, @price)", new { id, name, price });
+
     /// <summary>Load attempts, successful or not.</summary>
     public Task<long> AttemptsAsync() =>
         ScalarAsync<long>("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM load_attempts");

@@ -47,7 +47,9 @@ public sealed partial class KeyspaceListener
         {
             // Raw PTTL tells "no key" (-2) from "no TTL" (-1) in one round trip; the typed API folds both into null.
             ttls[i] = db.ExecuteAsync("PTTL", [(RedisKey)batch[i].Key]);
-            if (batch[i].Scored)
+            // A write's marker says whether a worker made it: an app's SET counts as a read, and a worker's is
+            // remembered so Redis's own access counters can discount it.
+            if (batch[i].Scored || (_model is not null && batch[i].Cause == KeyObservationCause.Written))
             {
                 ownWrites[i] = db.KeyExistsAsync(WorkerKeys.Wrote(_hotKeys.KeyPrefix, batch[i].Key));
             }
@@ -58,9 +60,16 @@ public sealed partial class KeyspaceListener
         for (var i = 0; i < batch.Count; i++)
         {
             var (key, cause, _) = batch[i];
-            if (ownWrites[i] is { } own && !await own.ConfigureAwait(false))
+            if (ownWrites[i] is { } own)
             {
-                _model!.AddWrite(key, _hotKeys.AppWriteWeight);
+                if (await own.ConfigureAwait(false))
+                {
+                    RecordOwnWrite(key, now);
+                }
+                else if (batch[i].Scored)
+                {
+                    _model!.AddWrite(key, _hotKeys.AppWriteWeight);
+                }
             }
 
             var pttl = (long)ttls[i].Result;
@@ -80,6 +89,7 @@ public sealed partial class KeyspaceListener
         }
     }
 
-    // A key to probe; Scored when the event was a SET, which counts as a read unless the worker itself wrote it.
+    // A key to probe; Scored when the event was a SET (and app writes count), which counts as a read unless the worker
+    // itself wrote it.
     private readonly record struct ProbeItem(string Key, KeyObservationCause Cause, bool Scored);
 }

@@ -12,6 +12,12 @@ namespace CacheWarmer.HotKeyTracker.Sampling;
 /// own position (the last entry ID it counted), so after a reconnect it carries on from there, counting nothing twice
 /// and skipping nothing the stream still holds. At start it reads back <see cref="HotKeyOptions.Replay"/>.
 /// </summary>
+/// <remarks>
+/// Entry IDs carry Redis's clock; the model runs on this machine's. The two are never compared directly: each read
+/// asks Redis for its TIME in the same round trip, an entry's age is that time minus the entry's, and the sample is
+/// stamped that long before this machine's now (see <see cref="StampOf"/>). The replay window starts at Redis's TIME
+/// minus <see cref="HotKeyOptions.Replay"/>. So a worker whose clock is off from Redis's ages samples correctly.
+/// </remarks>
 public sealed class SampleStreamReader : BackgroundService
 {
     // Malformed entries are reported at most this often, with how many were seen in between.
@@ -45,8 +51,6 @@ public sealed class SampleStreamReader : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var stream = (RedisKey)AccessSamples.StreamKey(_options.KeyPrefix);
-        var startAt = _time.GetUtcNow() - _options.Replay;
-        Position = $"{Math.Max(0, startAt.ToUnixTimeMilliseconds())}-0";
         Log.ReadingSamples(_logger, stream.ToString(), _options.Replay.TotalMinutes);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -86,7 +90,18 @@ public sealed class SampleStreamReader : BackgroundService
     private async Task<int> ReadOnceAsync(RedisKey stream)
     {
         var db = _redis.GetDatabase(_options.Database);
-        var entries = await db.StreamReadAsync(stream, Position, _options.ReadBatch).ConfigureAwait(false);
+        if (Position.IsNull)
+        {
+            // The replay window on Redis's clock, the one its entry IDs are written in.
+            var redisStart = await RedisNowMsAsync(db).ConfigureAwait(false) - (long)_options.Replay.TotalMilliseconds;
+            Position = $"{Math.Max(0, redisStart)}-0";
+        }
+
+        // Sent together, so Redis's TIME is read within the same round trip as the entries.
+        var redisTime = RedisNowMsAsync(db);
+        var read = db.StreamReadAsync(stream, Position, _options.ReadBatch);
+        var entries = await read.ConfigureAwait(false);
+        var redisNow = await redisTime.ConfigureAwait(false);
         if (entries is null || entries.Length == 0)
         {
             return 0;
@@ -99,11 +114,9 @@ public sealed class SampleStreamReader : BackgroundService
             var samples = AccessSamples.Parse(entry, out var bad);
             rejected += bad;
 
-            // Redis's clock stamps the entry; one ahead of ours (skew) counts as now rather than weigh more.
-            var at = AccessSamples.AddedAt(entry.Id) is { } added && added < now ? added : now;
             if (samples.Count > 0)
             {
-                _model.AddSamples(samples, at);
+                _model.AddSamples(samples, StampOf(entry.Id, redisNow, now));
             }
 
             Position = entry.Id;
@@ -112,6 +125,23 @@ public sealed class SampleStreamReader : BackgroundService
         ReportRejected(rejected, now);
         EntriesRead += entries.Length;
         return entries.Length;
+    }
+
+    /// <summary>
+    /// When an entry's samples happened, on this machine's clock: <paramref name="now"/> less the entry's age by
+    /// Redis's clock (<paramref name="redisNowMs"/> less the milliseconds of its ID). An ID that is not a time (chosen
+    /// by its writer), or one ahead of Redis's TIME, counts as now.
+    /// </summary>
+    internal static DateTimeOffset StampOf(RedisValue id, long redisNowMs, DateTimeOffset now) =>
+        AccessSamples.AddedAt(id) is { } added && redisNowMs - added.ToUnixTimeMilliseconds() is var ageMs and > 0
+            ? now - TimeSpan.FromMilliseconds(ageMs)
+            : now;
+
+    // TIME answers seconds and microseconds, as two bulk strings.
+    private static async Task<long> RedisNowMsAsync(IDatabase db)
+    {
+        var parts = (RedisValue[])(await db.ExecuteAsync("TIME").ConfigureAwait(false))!;
+        return ((long)parts[0] * 1000) + ((long)parts[1] / 1000);
     }
 
     private void ReportRejected(int rejected, DateTimeOffset now)

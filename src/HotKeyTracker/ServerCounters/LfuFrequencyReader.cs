@@ -13,6 +13,13 @@ namespace CacheWarmer.HotKeyTracker.ServerCounters;
 /// listener knows (pipelined, at most <see cref="HotKeyOptions.LfuMaxKeys"/>) and adds to the model the reads that
 /// counter stands for over the interval (see <see cref="ReadsPerMinute"/>). Without an LFU policy it does nothing.
 /// </summary>
+/// <remarks>
+/// Redis counts the worker's own writes as accesses too (a <c>SET</c> or <c>PEXPIRE</c> looks the key up; Redis 7.0
+/// has no <c>CLIENT NO-TOUCH</c>), so a key only the worker refreshes would read as a few reads a minute and keep
+/// itself hot. A counter read within one <c>lfu-decay-time</c> of an own write (as the listener heard it) is therefore
+/// no evidence: the key is left out of that poll. Later the write's step has decayed (nothing else touched the key)
+/// or is one step among the many the apps' reads made.
+/// </remarks>
 public sealed class LfuFrequencyReader : BackgroundService
 {
     private const int Batch = 1000;
@@ -55,7 +62,11 @@ public sealed class LfuFrequencyReader : BackgroundService
             return 0;
         }
 
-        var keys = _listener.KnownKeys.Take(_options.LfuMaxKeys).ToList();
+        // An own write's step lasts until the counter's next decay: one lfu-decay-time.
+        var ownWriteWindow = TimeSpan.FromMinutes(lfu.DecayMinutes);
+        var asOf = _time.GetUtcNow();
+        _listener.ForgetOwnWritesBefore(asOf - ownWriteWindow);
+        var keys = _listener.KnownKeys.Where(k => !(_listener.LastOwnWrite(k) > asOf - ownWriteWindow)).Take(_options.LfuMaxKeys).ToList();
         var counted = 0;
         for (var start = 0; start < keys.Count; start += Batch)
         {

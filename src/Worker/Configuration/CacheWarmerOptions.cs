@@ -96,6 +96,12 @@ public sealed class HotKeysOptions
     /// <summary>Keys kept warm whatever their rate (each must match a loader).</summary>
     public List<string> Pinned { get; set; } = [];
 
+    /// <summary>
+    /// How many keys pins (<see cref="Pinned"/>, warms, warmups) may manage beyond <see cref="Capacity"/>: managed keys
+    /// never exceed the sum, and a warmup's <c>Ids</c> query is read up to this many ids. Default 100,000.
+    /// </summary>
+    public int PinnedCapacity { get; set; } = 100_000;
+
     /// <summary>How many reads an app's write of a loader key counts for; 0 ignores writes. Default 1.</summary>
     public double AppWriteWeight { get; set; } = 1;
 

@@ -93,6 +93,15 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             failures.Add($"{Section}:Capacity is {hotKeys.Capacity}: use a number of keys from 1 to 10000000, such as 100000 (about 64 bytes of memory per key plus the key text).");
         }
 
+        if (hotKeys.PinnedCapacity is < 0 or > 10_000_000)
+        {
+            failures.Add($"{Section}:PinnedCapacity is {hotKeys.PinnedCapacity}: use a number of keys from 0 to 10000000, such as 100000: how many keys pins, warms and warmups may keep warm beyond Capacity.");
+        }
+        else if (hotKeys.Pinned.Count > hotKeys.PinnedCapacity)
+        {
+            failures.Add($"{Section}:Pinned lists {hotKeys.Pinned.Count} keys, more than {Section}:PinnedCapacity ({hotKeys.PinnedCapacity}): raise PinnedCapacity to at least {hotKeys.Pinned.Count}, or pin fewer keys.");
+        }
+
         if (hotKeys.HalfLife < TimeSpan.FromSeconds(1))
         {
             failures.Add($"{Section}:HalfLife is {hotKeys.HalfLife}: use at least one second, such as \"00:05:00\".");

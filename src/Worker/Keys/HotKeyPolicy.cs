@@ -74,6 +74,9 @@ internal sealed class HotKeyPolicy(LoaderCatalog catalog, IOptions<CacheWarmerOp
 
     /// <summary>True when one more key may be managed.</summary>
     public bool HasRoom(int managed) => managed < _options.Capacity;
+
+    /// <summary>True when one more key may be pinned: pins may take the managed keys <c>PinnedCapacity</c> past <c>Capacity</c>.</summary>
+    public bool HasRoomForPin(int managed) => managed < (long)_options.Capacity + _options.PinnedCapacity;
 }
 
 /// <summary>What one evaluation of the policy changes.</summary>
@@ -97,4 +100,7 @@ internal sealed class ManagedKey(Loader loader, DateTimeOffset since)
 
     /// <summary>The key stays managed at least until then (a pin from configuration or an ops warm).</summary>
     public DateTimeOffset PinnedUntil { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>Refreshes in a row, since the last write, that found nothing to keep warm (no row, or no TTL): a pinned key's backoff.</summary>
+    public int Absences { get; set; }
 }

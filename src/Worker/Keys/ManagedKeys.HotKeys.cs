@@ -19,6 +19,8 @@ internal sealed partial class ManagedKeys
     // taken back before this time, so a hot key with no row costs one query per hold-off, not one a second.
     private readonly Dictionary<string, DateTimeOffset> _heldOff = new(StringComparer.Ordinal);
 
+    private bool _pinsFullReported;
+
     private async Task EvaluateLoopAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(EvaluateInterval, time);
@@ -67,6 +69,16 @@ internal sealed partial class ManagedKeys
         {
             state.PinnedUntil = pin.Until > state.PinnedUntil ? pin.Until : state.PinnedUntil;
         }
+        else if (!policy.HasRoomForPin(_keys.Count))
+        {
+            metrics.PinCapacityReached("pin");
+            if (!_pinsFullReported)
+            {
+                _pinsFullReported = true;
+                var hotKeys = options.Value.HotKeys;
+                Log.PinnedKeysFull(logger, _keys.Count, hotKeys.Capacity, hotKeys.PinnedCapacity, pin.Key);
+            }
+        }
         else if (catalog.Match(pin.Key) is { } match)
         {
             await StartManagingAsync(pin.Key, match.Loader, time.GetUtcNow() + Spread(WarmSpread), cancellationToken).ConfigureAwait(false);
@@ -80,6 +92,33 @@ internal sealed partial class ManagedKeys
     {
         _keys[key] = new ManagedKey(loader, time.GetUtcNow());
         return ScheduleAsync(key, null, fireAt, cancellationToken);
+    }
+
+    // A key with nothing to keep warm (the source has no row for it, or Redis holds it without a TTL) leaves the managed
+    // set and is held off; a pinned key stays, and is looked at again after a backoff that doubles from
+    // Refresh:FailSafe:RetryDelay up to MinHoldOff: a pinned key with no row costs one query per 30 s at most, and is
+    // back soon after its row is. A TTL set on a permanent key again is noticed at once, from its keyspace event.
+    private async ValueTask LetGoAsync(string key, ManagedKey state, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (state.PinnedUntil < now)
+        {
+            await ForgetAsync(key, cancellationToken).ConfigureAwait(false);
+            _heldOff[key] = now + HoldOff();
+            return;
+        }
+
+        state.Absences++;
+        var delay = options.Value.Refresh.FailSafe.RetryDelay * Math.Pow(2, Math.Min(state.Absences - 1, 20));
+        if (delay > MinHoldOff)
+        {
+            delay = MinHoldOff;
+        }
+
+        // Jitter (x0.5 to x1.5) keeps pinned keys and replicas from looking in lockstep.
+        delay *= 0.5 + Random.Shared.NextDouble();
+        Log.PinnedKeyAbsent(logger, key, state.Absences, (long)delay.TotalMilliseconds);
+        await ScheduleAsync(key, null, now + delay, cancellationToken).ConfigureAwait(false);
     }
 
     private TimeSpan HoldOff() => options.Value.HotKeys.CoolDown > MinHoldOff ? options.Value.HotKeys.CoolDown : MinHoldOff;

@@ -146,8 +146,8 @@ internal sealed partial class ManagedKeys(
         }
         else if (observation.Exists)
         {
-            // An app made the key permanent: nothing to keep warm.
-            await ForgetAsync(observation.Key, cancellationToken).ConfigureAwait(false);
+            // An app made the key permanent: nothing to keep warm (a pinned key waits for its TTL to come back).
+            await LetGoAsync(observation.Key, _keys[observation.Key], cancellationToken).ConfigureAwait(false);
         }
         else if (managed && state!.FireAt > time.GetUtcNow() + WarmSpread)
         {
@@ -191,13 +191,16 @@ internal sealed partial class ManagedKeys(
 
         if (result.Outcome is RefreshOutcome.NoValue or RefreshOutcome.NotManaged or RefreshOutcome.KeyRejected)
         {
-            await ForgetAsync(result.Key, cancellationToken).ConfigureAwait(false);
-            if (state.PinnedUntil < time.GetUtcNow())
-            {
-                _heldOff[result.Key] = time.GetUtcNow() + HoldOff();
-            }
+            await LetGoAsync(result.Key, state, cancellationToken).ConfigureAwait(false);
+            return;
         }
-        else if (result.RetryAt is { } retryAt)
+
+        if (result.Outcome == RefreshOutcome.Refreshed)
+        {
+            state.Absences = 0;
+        }
+
+        if (result.RetryAt is { } retryAt)
         {
             await ScheduleAsync(result.Key, result.ExpiresAt, retryAt, cancellationToken, failures: result.Failures).ConfigureAwait(false);
         }

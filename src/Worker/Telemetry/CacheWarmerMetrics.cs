@@ -21,6 +21,7 @@ public sealed class CacheWarmerMetrics
     private readonly Counter<long> _keyspaceEvents;
     private readonly Counter<long> _warmKeys;
     private readonly Counter<long> _valuesRefused;
+    private readonly Counter<long> _pinCapacityReached;
     private int _managedKeys;
 
     /// <summary>Creates the instruments.</summary>
@@ -46,6 +47,7 @@ public sealed class CacheWarmerMetrics
         _keyspaceEvents = meter.CreateCounter<long>("cachewarmer.keyspace.events", description: "Keyspace notifications received for loader keys, by event.");
         _warmKeys = meter.CreateCounter<long>("cachewarmer.warm_keys", description: "Keys warmed on demand or on a schedule, by trigger (http, schedule) and outcome.");
         _valuesRefused = meter.CreateCounter<long>("cachewarmer.values_refused", description: "Loaded values not written because they were larger than Refresh:MaxValueBytes, by loader.");
+        _pinCapacityReached = meter.CreateCounter<long>("cachewarmer.pin_capacity.reached", description: "Times HotKeys:PinnedCapacity stopped keys being pinned, by source: pin (a key refused), ids (a warmup's Ids query cut short).");
         meter.CreateObservableCounter("cachewarmer.access_samples", () => hotKeys.SamplesCounted, description: "Access samples (key and count pairs) read from the sample stream.");
         meter.CreateObservableGauge("cachewarmer.managed_keys", () => Volatile.Read(ref _managedKeys), description: "Keys the worker keeps warm.");
     }
@@ -72,6 +74,7 @@ public sealed class CacheWarmerMetrics
         _warmKeys.Add(1, new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", outcome));
 
     internal void ValueRefused(string loader) => _valuesRefused.Add(1, new KeyValuePair<string, object?>("loader", loader));
+    internal void PinCapacityReached(string source) => _pinCapacityReached.Add(1, new KeyValuePair<string, object?>("source", source));
 
     internal void ManagedKeys(int count) => Volatile.Write(ref _managedKeys, count);
 }

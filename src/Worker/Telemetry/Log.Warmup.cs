@@ -44,4 +44,13 @@ internal static partial class Log
 
     [LoggerMessage(2213, LogLevel.Warning, "Access history of the slot ending {SlotEnd:O} not recorded: Redis failed; predictions leave that slot out")]
     public static partial void HistoryFailed(ILogger logger, DateTimeOffset slotEnd, Exception exception);
+
+    [LoggerMessage(2214, LogLevel.Warning, "Warmup {Warmup} firing {ScheduledFire:O}: extending its lease failed; tried again at the next tick, {LeftMs} ms before the lease runs out")]
+    public static partial void WarmupLeaseExtendFailed(ILogger logger, string warmup, DateTimeOffset scheduledFire, long leftMs, Exception exception);
+
+    [LoggerMessage(2215, LogLevel.Error, "Warmup {Warmup} firing {ScheduledFire:O}: its lease could not be extended and runs out in {LeftMs} ms; stopping the firing here so it never runs unfenced (Redis errors: see the warnings before)")]
+    public static partial void WarmupLeaseRunningOut(ILogger logger, string warmup, DateTimeOffset scheduledFire, long leftMs);
+
+    [LoggerMessage(2216, LogLevel.Warning, "Warmup {Warmup} firing {ScheduledFire:O}: its lease is held by someone else now (this replica stalled past Refresh:LeaseTtl); stopping the firing here")]
+    public static partial void WarmupLeaseLost(ILogger logger, string warmup, DateTimeOffset scheduledFire);
 }

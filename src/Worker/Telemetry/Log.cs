@@ -17,7 +17,7 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Warning, "Loading {Key} ({Loader}) failed: {Error}; there was no old value to keep; retry in {RetryMs} ms")]
     public static partial void LoadFailed(ILogger logger, LogText key, string loader, LogText error, long retryMs);
 
-    [LoggerMessage(2003, LogLevel.Information, "The query of {Loader} found nothing for {Key}; nothing written, the key is no longer managed")]
+    [LoggerMessage(2003, LogLevel.Information, "The query of {Loader} found nothing for {Key}; nothing written, and the key is no longer managed unless it is pinned (then it is looked at again, backing off)")]
     public static partial void NoValue(ILogger logger, LogText key, string loader);
 
     [LoggerMessage(2004, LogLevel.Warning, "Lost the lease of {Key} during its load (it outlived Refresh:LeaseTtl); the newer holder's value stands")]
@@ -64,4 +64,10 @@ internal static partial class Log
 
     [LoggerMessage(2016, LogLevel.Warning, "{Managed} keys are managed, CacheWarmer:HotKeys:Capacity: further loader keys are not kept warm. Raise Capacity, or set MinRatePerMinute above 0 so only hot keys are managed.")]
     public static partial void ManagedKeysFull(ILogger logger, int managed);
+
+    [LoggerMessage(2021, LogLevel.Debug, "Pinned key {Key} has nothing to keep warm (its source has no row, or Redis holds it without a TTL), {Absences} times in a row; it stays pinned and is looked at again in {RetryMs} ms")]
+    public static partial void PinnedKeyAbsent(ILogger logger, LogText key, int absences, long retryMs);
+
+    [LoggerMessage(2022, LogLevel.Warning, "{Managed} keys are managed, CacheWarmer:HotKeys:Capacity ({Capacity}) + PinnedCapacity ({PinnedCapacity}): further pins (warms, warmups), such as {Key}, are warmed once but not kept warm. Raise CacheWarmer:HotKeys:PinnedCapacity; cachewarmer_pin_capacity_reached_total counts the pins refused. Logged once.")]
+    public static partial void PinnedKeysFull(ILogger logger, int managed, int capacity, int pinnedCapacity, LogText key);
 }

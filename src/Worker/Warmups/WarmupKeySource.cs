@@ -3,7 +3,7 @@ using System.Globalization;
 using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Sources;
-using Dapper;
+using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -22,6 +22,7 @@ internal sealed class WarmupKeySource(
     SourceConnections connections,
     IConnectionMultiplexer redis,
     IOptions<CacheWarmerOptions> options,
+    CacheWarmerMetrics metrics,
     ILogger<WarmupKeySource> logger)
 {
     public async Task<(List<LoaderMatch> Keys, List<string> Problems)> ResolveAsync(
@@ -105,14 +106,27 @@ internal sealed class WarmupKeySource(
     private async Task AddIdsAsync(WarmupOptions warmup, List<LoaderMatch> keys, HashSet<string> seen, List<string> problems, CancellationToken cancellationToken)
     {
         var loader = catalog.Loaders[warmup.Loader];
+        var cap = options.Value.HotKeys.PinnedCapacity;
         var ids = 0;
         var refused = 0;
         try
         {
             await using var connection = await connections.OpenAsync(loader.Source, cancellationToken).ConfigureAwait(false);
-            using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(warmup.Ids!, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = warmup.Ids!;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (keys.Count >= cap)
+                {
+                    // Every key of a firing is pinned, so no more could be kept warm: stop reading, and stop the query
+                    // rather than drain its rows (a reader's dispose reads the rest of the result).
+                    command.Cancel();
+                    metrics.PinCapacityReached("ids");
+                    problems.Add($"the Ids query returned more than the {cap} keys a firing may pin (CacheWarmer:HotKeys:PinnedCapacity): the first {ids} ids were read and the rest left out; raise PinnedCapacity, or narrow the query");
+                    break;
+                }
+
                 ids++;
                 var value = reader.IsDBNull(0) ? null : reader.GetValue(0);
                 if (IdText(value) is not { } id)
@@ -135,10 +149,14 @@ internal sealed class WarmupKeySource(
                 }
             }
         }
-        catch (DbException ex)
+        catch (DbException ex) when (keys.Count < cap)
         {
             problems.Add($"the Ids query failed on source \"{loader.Source}\": {ex.Message}");
             return;
+        }
+        catch (DbException)
+        {
+            // The query cancelled at the cap ends with a cancellation error as its reader closes.
         }
 
         if (ids == 0)

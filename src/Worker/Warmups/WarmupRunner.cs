@@ -116,6 +116,7 @@ internal sealed class WarmupRunner(
         var leaseTtl = options.Value.Refresh.LeaseTtl;
         while (true)
         {
+            var asked = time.GetUtcNow();
             var (won, holder) = await lease.TryAcquireAsync(leaseTtl).ConfigureAwait(false);
             if (!won && holder == WarmupLease.Done)
             {
@@ -124,6 +125,7 @@ internal sealed class WarmupRunner(
 
             if (!won && holder.Length > 0 && !await heartbeat.IsAliveAsync(WarmupLease.ReplicaOf(holder)).ConfigureAwait(false))
             {
+                asked = time.GetUtcNow();
                 (won, _) = await lease.TryTakeOverAsync(leaseTtl, holder).ConfigureAwait(false);
                 if (won)
                 {
@@ -133,7 +135,17 @@ internal sealed class WarmupRunner(
 
             if (won)
             {
-                return await RunAsHolderAsync(name, warmup, scheduledFire, windowEnd, lease, cancellationToken).ConfigureAwait(false);
+                using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var keeper = WarmupLeaseKeeper.KeepAsync(lease, asked + leaseTtl, leaseTtl, run, time, logger, name, scheduledFire);
+                try
+                {
+                    return await RunAsHolderAsync(name, warmup, scheduledFire, windowEnd, lease, run).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await run.CancelAsync().ConfigureAwait(false);
+                    await keeper.ConfigureAwait(false);
+                }
             }
 
             if (time.GetUtcNow() >= windowEnd)
@@ -146,26 +158,38 @@ internal sealed class WarmupRunner(
         }
     }
 
+    // The lease is kept from the moment it is won (the Ids query may take a while); run is cancelled when it is lost.
     private async Task<WarmupFiringOutcome> RunAsHolderAsync(
-        string name, WarmupOptions warmup, DateTimeOffset scheduledFire, DateTimeOffset windowEnd, WarmupLease lease, CancellationToken cancellationToken)
+        string name, WarmupOptions warmup, DateTimeOffset scheduledFire, DateTimeOffset windowEnd, WarmupLease lease, CancellationTokenSource run)
     {
         var started = time.GetUtcNow();
         var keep = Max(windowEnd - started, MinKeep);
-        var (keys, problems) = await keySource.ResolveAsync(name, warmup, scheduledFire, cancellationToken).ConfigureAwait(false);
-        foreach (var problem in problems)
+        List<LoaderMatch> keys;
+        HashSet<string> finished;
+        try
         {
-            Log.WarmupKeysProblem(logger, name, scheduledFire, problem);
+            List<string> problems;
+            (keys, problems) = await keySource.ResolveAsync(name, warmup, scheduledFire, run.Token).ConfigureAwait(false);
+            foreach (var problem in problems)
+            {
+                Log.WarmupKeysProblem(logger, name, scheduledFire, problem);
+            }
+
+            finished = await lease.FinishedKeysAsync().WaitAsync(run.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            await lease.ReleaseAsync().ConfigureAwait(false);
+            Log.WarmupInterrupted(logger, name, scheduledFire, 0, 0);
+            return WarmupFiringOutcome.Cancelled;
         }
 
-        var finished = await lease.FinishedKeysAsync().ConfigureAwait(false);
         var todo = keys.Where(k => !finished.Contains(k.Key)).ToArray();
         Random.Shared.Shuffle(todo);
         Log.WarmupStarted(logger, name, scheduledFire, keys.Count, todo.Length, warmup.MaxPerSecond, warmup.MaxConcurrency, windowEnd);
 
         var counts = new int[Enum.GetValues<WarmOutcome>().Length];
         var job = jobs.Track(FiringId(name, scheduledFire), Trigger, todo.Length);
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var extend = KeepLeaseAsync(lease, run);
         using var pacer = new WarmPacer(warmup.MaxPerSecond, warmup.MaxConcurrency, time);
         var tasks = new List<Task>(todo.Length);
         try
@@ -183,8 +207,8 @@ internal sealed class WarmupRunner(
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var reachedAll = !run.IsCancellationRequested;
         job.Finish(cancelled: !reachedAll);
+        // The keeper stops before the lease is completed or released, so it never reads the change as a lost lease.
         await run.CancelAsync().ConfigureAwait(false);
-        await extend.ConfigureAwait(false);
         var seconds = (time.GetUtcNow() - started).TotalSeconds;
         if (reachedAll && await lease.CompleteAsync(keep).ConfigureAwait(false))
         {
@@ -223,32 +247,6 @@ internal sealed class WarmupRunner(
         finally
         {
             pacer.Exit();
-        }
-    }
-
-    // Extends the lease every third of its TTL; a lost lease (this replica stalled past it) stops the firing here.
-    private async Task KeepLeaseAsync(WarmupLease lease, CancellationTokenSource run)
-    {
-        var ttl = options.Value.Refresh.LeaseTtl;
-        using var timer = new PeriodicTimer(ttl / 3, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(run.Token).ConfigureAwait(false))
-            {
-                if (!await lease.ExtendAsync(ttl).ConfigureAwait(false))
-                {
-                    await run.CancelAsync().ConfigureAwait(false);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (run.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // The next tick tries again only if the loop is kept; a Redis outage this long loses the lease anyway.
-            Log.WarmupKeyFailed(logger, "(lease extension)", ex);
         }
     }
 

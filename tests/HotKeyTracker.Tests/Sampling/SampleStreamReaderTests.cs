@@ -4,6 +4,7 @@ using CacheWarmer.HotKeyTracker.Sampling;
 using CacheWarmer.TestUtils;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace CacheWarmer.HotKeyTracker.Tests.Sampling;
@@ -111,6 +112,54 @@ public sealed class SampleStreamReaderTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_worker_whose_clock_runs_an_hour_ahead_of_Redis_counts_a_fresh_sample_in_full()
+    {
+        var prefix = redis.Prefix();
+        var db = redis.Connection.GetDatabase();
+        var entry = await db.StreamAddAsync(AccessSamples.StreamKey(prefix + "cw:"), prefix + "product:1", 8);
+        var time = new FakeTimeProvider(await RedisNowAsync(db) + TimeSpan.FromHours(1));
+
+        // A five-minute half-life: a sample taken for an hour old would weigh 2^-12 of its count.
+        await using var replica = await StartAsync(prefix, replay: TimeSpan.FromMinutes(15), halfLife: TimeSpan.FromMinutes(5), time: time);
+        await Eventually.UntilAsync(() => replica.Reader.EntriesRead == 1, TimeSpan.FromSeconds(10), "the reader should replay the fresh entry");
+
+        Assert.Equal(entry, replica.Reader.Position);
+        Assert.InRange(replica.Model.Estimate(prefix + "product:1").RatePerMinute / PerRead(TimeSpan.FromMinutes(5)), 7.9, 8);
+    }
+
+    [Fact]
+    public async Task A_worker_whose_clock_runs_an_hour_behind_Redis_ages_samples_by_Redis_time()
+    {
+        var prefix = redis.Prefix();
+        var stream = AccessSamples.StreamKey(prefix + "cw:");
+        var db = redis.Connection.GetDatabase();
+        var redisNow = (await RedisNowAsync(db)).ToUnixTimeMilliseconds();
+        await db.StreamAddAsync(stream, prefix + "product:stale", 5, messageId: $"{redisNow - 1_800_000}-0");
+        await db.StreamAddAsync(stream, prefix + "product:recent", 8, messageId: $"{redisNow - 300_000}-0");
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(redisNow) - TimeSpan.FromHours(1));
+
+        await using var replica = await StartAsync(prefix, replay: TimeSpan.FromMinutes(15), halfLife: TimeSpan.FromMinutes(5), time: time);
+        await Eventually.UntilAsync(() => replica.Reader.EntriesRead == 1, TimeSpan.FromSeconds(10), "the reader should replay the recent entry");
+
+        // 30 minutes old by Redis's clock is outside the 15-minute replay; 5 minutes old weighs half (one half-life),
+        // not the full count a clock behind Redis's would give it.
+        Assert.Equal(0, replica.Model.Estimate(prefix + "product:stale").RatePerMinute);
+        Assert.InRange(replica.Model.Estimate(prefix + "product:recent").RatePerMinute / PerRead(TimeSpan.FromMinutes(5)), 3.9, 4.1);
+    }
+
+    [Theory]
+    [InlineData("1700000060000-0", 1_700_000_060_000, 0)]
+    [InlineData("1700000000000-3", 1_700_000_060_000, 60_000)]
+    [InlineData("1700000090000-0", 1_700_000_060_000, 0)]
+    [InlineData("app-chosen-id", 1_700_000_060_000, 0)]
+    public void A_sample_is_stamped_its_Redis_age_before_this_machines_now(string id, long redisNowMs, long ageMs)
+    {
+        var now = new FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero)).GetUtcNow();
+
+        Assert.Equal(now - TimeSpan.FromMilliseconds(ageMs), SampleStreamReader.StampOf(id, redisNowMs, now));
+    }
+
+    [Fact]
     public async Task Malformed_fields_are_skipped_and_reported_while_the_good_ones_count()
     {
         var prefix = redis.Prefix();
@@ -138,19 +187,30 @@ public sealed class SampleStreamReaderTests(RedisFixture redis)
 
     private static double Total(RunningReader replica, IEnumerable<string> keys) => keys.Sum(k => Count(replica, k));
 
-    private async Task<RunningReader> StartAsync(string prefix, IConnectionMultiplexer? connection = null, TimeSpan? replay = null)
+    // The rate one fresh read adds under the given half-life.
+    private static double PerRead(TimeSpan halfLife) => Math.Log(2) / halfLife.TotalMinutes;
+
+    private static async Task<DateTimeOffset> RedisNowAsync(IDatabase db)
+    {
+        var parts = (RedisValue[])(await db.ExecuteAsync("TIME"))!;
+        return DateTimeOffset.FromUnixTimeMilliseconds(((long)parts[0] * 1000) + ((long)parts[1] / 1000));
+    }
+
+    // With a fake clock the reader reads once at start (its poll delay never ends): add entries before starting it.
+    private async Task<RunningReader> StartAsync(
+        string prefix, IConnectionMultiplexer? connection = null, TimeSpan? replay = null, TimeSpan? halfLife = null, TimeProvider? time = null)
     {
         var options = Options.Create(new HotKeyOptions
         {
             KeyPrefix = prefix + "cw:",
-            HalfLife = NoDecay,
+            HalfLife = halfLife ?? NoDecay,
             Replay = replay ?? TimeSpan.FromMinutes(1),
             PollInterval = TimeSpan.FromMilliseconds(20),
             ReadBatch = 100,
         });
-        var model = new HotKeyModel(options, TimeProvider.System);
+        var model = new HotKeyModel(options, time ?? TimeProvider.System);
         var logger = new FakeLogger<SampleStreamReader>();
-        var reader = new SampleStreamReader(connection ?? redis.Connection, model, options, TimeProvider.System, logger);
+        var reader = new SampleStreamReader(connection ?? redis.Connection, model, options, time ?? TimeProvider.System, logger);
         await reader.StartAsync(TestContext.Current.CancellationToken);
         return new RunningReader(reader, model, logger);
     }

@@ -44,6 +44,16 @@ public class CacheWarmerOptionsValidatorTests
     }
 
     [Fact]
+    public void More_pinned_keys_than_PinnedCapacity_fail_naming_both_settings()
+    {
+        var result = Validate(With(With(Valid(), "HotKeys:Pinned:0", "product:42"), "HotKeys:PinnedCapacity", "0"));
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("CacheWarmer:HotKeys:Pinned lists 1 keys, more than CacheWarmer:HotKeys:PinnedCapacity (0)", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("at least 1", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Query_may_name_the_parameter_with_a_colon()
     {
         var result = Validate(With(Valid(), "Loaders:product:Query", "SELECT id, name, price FROM products WHERE id = :id"));
@@ -102,6 +112,7 @@ public class CacheWarmerOptionsValidatorTests
         { "HotKeys:AppWriteWeight", "-2", "CacheWarmer:HotKeys:AppWriteWeight", ["0 (ignore app writes)"] },
         { "HotKeys:Replay", "-00:01:00", "CacheWarmer:HotKeys:Replay", ["is negative", "only new samples"] },
         { "HotKeys:Pinned:0", "order:7", "CacheWarmer:HotKeys:Pinned:0", ["\"order:7\"", "matches no loader", "\"product:42\""] },
+        { "HotKeys:PinnedCapacity", "-1", "CacheWarmer:HotKeys:PinnedCapacity", ["from 0 to 10000000", "beyond Capacity"] },
         { "Http:Urls", "http://0.0.0.0:8080", "CacheWarmer:Http:Urls", ["\"http://0.0.0.0:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey", "CacheWarmer__Http__ApiKey", "http://127.0.0.1:8080"] },
         { "Http:Urls", "http://+:8080", "CacheWarmer:Http:Urls", ["\"http://+:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey"] },
         { "Http:Urls", "http://*:8080", "CacheWarmer:Http:Urls", ["\"http://*:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey"] },

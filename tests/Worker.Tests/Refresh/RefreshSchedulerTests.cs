@@ -20,8 +20,7 @@ public class RefreshSchedulerTests
 
         var next = scheduler.NextAsync(_ct).AsTask();
         _time.Advance(TimeSpan.FromMilliseconds(999));
-        await Task.Delay(20, _ct);
-        Assert.False(next.IsCompleted);
+        await AssertNothingDueAsync(scheduler);
 
         _time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(new DueRefresh("a", Start.AddSeconds(1), Start.AddSeconds(4), false), await next.WaitAsync(TimeSpan.FromSeconds(10), _ct));
@@ -60,9 +59,7 @@ public class RefreshSchedulerTests
         _time.Advance(TimeSpan.FromSeconds(3));
 
         Assert.Equal("kept", (await scheduler.NextAsync(_ct)).Key);
-        var nothing = scheduler.NextAsync(_ct).AsTask();
-        await Task.Delay(20, _ct);
-        Assert.False(nothing.IsCompleted);
+        await AssertNothingDueAsync(scheduler);
     }
 
     [Fact]
@@ -70,8 +67,9 @@ public class RefreshSchedulerTests
     {
         var scheduler = new RefreshScheduler(_time);
         await scheduler.ScheduleAsync("late", Start.AddMinutes(10), null, missed: false, _ct);
+        // A taker is waiting once NextAsync returns: it looks and starts its wait before its first await.
         var next = scheduler.NextAsync(_ct).AsTask();
-        await Task.Delay(20, _ct);
+        Assert.False(next.IsCompleted);
 
         await scheduler.ScheduleAsync("now", Start, null, missed: true, _ct);
 
@@ -83,11 +81,10 @@ public class RefreshSchedulerTests
     {
         var scheduler = new RefreshScheduler(_time);
         var next = scheduler.NextAsync(_ct).AsTask();
-        await Task.Delay(20, _ct);
         Assert.False(next.IsCompleted);
 
-        await scheduler.ScheduleAsync("k", Start.AddSeconds(1), null, missed: false, _ct);
-        _time.Advance(TimeSpan.FromSeconds(1));
+        // Planned for now: the woken taker takes it without a timer, so no clock advance can race its wait.
+        await scheduler.ScheduleAsync("k", Start, null, missed: false, _ct);
 
         Assert.Equal("k", (await next.WaitAsync(TimeSpan.FromSeconds(10), _ct)).Key);
     }
@@ -132,5 +129,17 @@ public class RefreshSchedulerTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
         Assert.Equal(1, scheduler.Count);
+    }
+
+    // A fresh taker decides synchronously: it returns a due refresh at once, or starts waiting (for a signal or a fake
+    // timer, neither of which can fire here). So "not completed" is a fact, not a guess after a sleep. It is then
+    // cancelled, so it does not steal the next refresh from the test's own taker.
+    private async Task AssertNothingDueAsync(RefreshScheduler scheduler)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        var probe = scheduler.NextAsync(cancel.Token).AsTask();
+        Assert.False(probe.IsCompleted, probe.IsCompletedSuccessfully ? $"{probe.Result.Key} came due early" : "the taker ended");
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => probe);
     }
 }

@@ -37,6 +37,8 @@ public sealed class LogTextTests
         ["LeaseTakenOver"] = (l, k) => Log.LeaseTakenOver(l, k, "replica-2"),
         ["OwnLeaseTakenOver"] = (l, k) => Log.OwnLeaseTakenOver(l, k),
         ["ForeignValue"] = (l, k) => Log.ForeignValue(l, k, "product", "hash"),
+        ["PinnedKeyAbsent"] = (l, k) => Log.PinnedKeyAbsent(l, k, 3, 800),
+        ["PinnedKeysFull"] = (l, k) => Log.PinnedKeysFull(l, 10, 5, 5, k),
         ["Superseded"] = (l, k) => Log.Superseded(l, k, "product", -2),
         ["KeyRejected"] = (l, k) => Log.KeyRejected(l, k, "product", $"PostgreSQL 22P02: invalid input syntax for type integer: \"{k}\""),
         ["WarmKeyCrashed"] = (l, k) => Log.WarmKeyCrashed(l, "job", k, Failure),
