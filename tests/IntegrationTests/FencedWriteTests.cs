@@ -224,6 +224,24 @@ public sealed class FencedWriteTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_fail_safe_extension_is_marked_as_the_workers_own_write()
+    {
+        var prefix = redis.Prefix();
+        var key = prefix + "product:kept";
+        var db = redis.Connection.GetDatabase();
+        await db.StringSetAsync(key, "old row", TimeSpan.FromSeconds(1));
+        var lease = new RefreshLease(db, prefix, "replica-a", key);
+        Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
+
+        var kept = await lease.KeepOldValueAsync(TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
+
+        Assert.InRange(kept, 59_000, 60_000);
+        // The extension's expire event must not be taken for an app's write (nor, under LFU, its touch for a read).
+        Assert.True(await db.KeyExistsAsync(WorkerKeys.Wrote(prefix, key)), "the own-write marker should be set");
+        Assert.Equal("old row", (string?)await db.StringGetAsync(key));
+    }
+
+    [Fact]
     public void Lease_key_shares_the_data_keys_cluster_slot()
     {
         foreach (var key in new[] { "product:1", "user:{42}:profile", "price:eu:7" })

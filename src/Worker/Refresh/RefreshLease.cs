@@ -116,7 +116,7 @@ internal sealed class RefreshLease
         MayHold = false;
         return (long)await _db.ScriptEvaluateAsync(
             RefreshScripts.FailSafeExtend, _keys,
-            [Token, (long)extension.TotalMilliseconds, (long)maxStale.TotalMilliseconds]).ConfigureAwait(false);
+            [Token, (long)extension.TotalMilliseconds, (long)maxStale.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds]).ConfigureAwait(false);
     }
 
     public async Task ReleaseAsync()

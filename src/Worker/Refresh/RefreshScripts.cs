@@ -105,8 +105,9 @@ internal static class RefreshScripts
     /// <summary>
     /// The fail-safe: while the lease is ours, extends the old value's TTL to now + extension, but never past its
     /// first expiry + max stale (the first expiry is remembered in the marker key, on Redis's clock so replicas agree),
-    /// then releases the lease. Returns the TTL the value now has in ms, -2 if there is no value to keep, -1 if it has
-    /// no TTL, -3 if the lease was lost. ARGV: token, extension ms, max stale ms.
+    /// then releases the lease; an extension is marked as the worker's own write, as the fenced write is, so its
+    /// keyspace event is not taken for an app's. Returns the TTL the value now has in ms, -2 if there is no value to
+    /// keep, -1 if it has no TTL, -3 if the lease was lost. ARGV: token, extension ms, max stale ms, own-write marker ms.
     /// </summary>
     public const string FailSafeExtend = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -127,6 +128,7 @@ internal static class RefreshScripts
         end
         local target = math.min(now + tonumber(ARGV[2]), first + maxStale)
         if target - now > pttl then
+          redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
           redis.call('PEXPIRE', KEYS[2], target - now)
           return target - now
         end
