@@ -39,6 +39,9 @@ internal sealed class WorkerHost : IAsyncDisposable
         ["CacheWarmer:Redis:KeyPrefix"] = prefix + "cw:",
         // No keyspace events: the bench hands the keys to the refresher itself, so the tracker and the planner stay idle.
         ["CacheWarmer:Redis:ConfigureKeyspaceEvents"] = "false",
+        // Nor a beacon: with notifications off its first beat would find them missing and resync (a SCAN and a PTTL of
+        // every key) in the middle of the measurement.
+        ["CacheWarmer:Redis:BeaconInterval"] = "00:00:00",
         ["CacheWarmer:Sources:catalog:Provider"] = catalog.Provider,
         ["CacheWarmer:Sources:catalog:ConnectionString"] = catalog.ConnectionString,
         ["CacheWarmer:Loaders:product:Key"] = prefix + "product:{id}",
