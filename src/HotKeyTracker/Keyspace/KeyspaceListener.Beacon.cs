@@ -127,7 +127,7 @@ public sealed partial class KeyspaceListener
             if (before is not BeaconVerdict.Missed)
             {
                 // Try to turn them on again (a promoted replica has none) and resubscribe; once per outage, not per beat.
-                Log.BeaconUnheard(_logger, Names(unheard), KeyspaceFlags.Required);
+                Log.BeaconUnheard(_logger, Names(unheard), _options.RequiredFlags);
                 RequestResync("notifications missing");
             }
         }

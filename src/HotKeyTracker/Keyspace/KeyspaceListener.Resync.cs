@@ -85,12 +85,12 @@ public sealed partial class KeyspaceListener
             }
             catch (Exception ex) when (ex is RedisServerException or RedisCommandException)
             {
-                Log.ConfigUnreadable(_logger, endpoint, KeyspaceFlags.Required, ex);
+                Log.ConfigUnreadable(_logger, endpoint, _options.RequiredFlags, ex);
                 unreadable.Add(endpoint);
                 continue;
             }
 
-            var missing = KeyspaceFlags.Missing(current);
+            var missing = KeyspaceFlags.Missing(current, _options.RequiredFlags);
             if (missing.Length == 0)
             {
                 continue;
@@ -98,8 +98,8 @@ public sealed partial class KeyspaceListener
 
             if (!_options.ConfigureKeyspaceEvents)
             {
-                Log.NotificationsOff(_logger, endpoint, current, KeyspaceFlags.Required);
-                off.Add($"{endpoint} has notify-keyspace-events='{current}' and CacheWarmer:Redis:ConfigureKeyspaceEvents is false: set it to include '{KeyspaceFlags.Required}' on the server");
+                Log.NotificationsOff(_logger, endpoint, current, _options.RequiredFlags);
+                off.Add($"{endpoint} has notify-keyspace-events='{current}' and CacheWarmer:Redis:ConfigureKeyspaceEvents is false: set it to include '{_options.RequiredFlags}' on the server");
                 continue;
             }
 
@@ -110,8 +110,8 @@ public sealed partial class KeyspaceListener
             }
             catch (RedisException ex)
             {
-                Log.NotificationsNotAllowed(_logger, endpoint, KeyspaceFlags.Required, ex);
-                off.Add($"{endpoint} refused CONFIG SET notify-keyspace-events: set it to include '{KeyspaceFlags.Required}' where the server is managed");
+                Log.NotificationsNotAllowed(_logger, endpoint, _options.RequiredFlags, ex);
+                off.Add($"{endpoint} refused CONFIG SET notify-keyspace-events: set it to include '{_options.RequiredFlags}' where the server is managed");
             }
         }
 

@@ -24,8 +24,8 @@ public sealed partial class KeyspaceListener
                     ? $"{beacon.Detail} (CONFIG is refused on {config!.Detail}, so the beacon's event is the evidence)"
                     : $"{beacon.Detail}; {config?.Detail ?? "flags not read yet"}"),
                 BeaconVerdict.Missed => new NotificationStatus(false, unreadable
-                    ? $"{beacon.Detail}, and CONFIG is refused on {config!.Detail}: set notify-keyspace-events to include '{KeyspaceFlags.Required}' in the server's configuration (for a managed service, its parameter group)"
-                    : $"{beacon.Detail}: notify-keyspace-events must include '{KeyspaceFlags.Required}' on every primary (the worker sets it when it may) and the subscription must be up"),
+                    ? $"{beacon.Detail}, and CONFIG is refused on {config!.Detail}: set notify-keyspace-events to include '{_options.RequiredFlags}' in the server's configuration (for a managed service, its parameter group)"
+                    : $"{beacon.Detail}: notify-keyspace-events must include '{_options.RequiredFlags}' on every primary (the worker sets it when it may) and the subscription must be up"),
                 BeaconVerdict.Failed => new NotificationStatus(false, beacon.Detail),
                 _ when config is null => new NotificationStatus(false, "not checked yet: the first resync has not run"),
                 _ when unreadable => new NotificationStatus(false, $"CONFIG is refused on {config.Detail}; waiting for a beacon write's keyspace event to show notifications arrive"),

@@ -11,6 +11,12 @@ public sealed class KeyspaceOptions
     /// <summary>The loader key patterns; only keys matching one of them are observed.</summary>
     public IList<KeyPattern> Patterns { get; } = [];
 
+    /// <summary>
+    /// The <c>notify-keyspace-events</c> flags the observed keys need: <see cref="KeyspaceFlags.Required"/>, plus
+    /// <see cref="KeyspaceFlags.HashEvents"/> when some keys are hashes (their writes are <c>hset</c> events).
+    /// </summary>
+    public string RequiredFlags { get; set; } = KeyspaceFlags.Required;
+
     /// <summary>Whether to turn keyspace notifications on with <c>CONFIG SET</c> (when the server allows it).</summary>
     public bool ConfigureKeyspaceEvents { get; set; } = true;
 

@@ -157,6 +157,12 @@ public sealed class LoaderOptions
     /// <summary><c>Row</c> (default), <c>Rows</c> or <c>Scalar</c>.</summary>
     public string Result { get; set; } = "Row";
 
+    /// <summary>
+    /// How the value is kept in Redis: <c>String</c> (default, the value's bytes) or <c>DistributedCache</c> (the hash
+    /// entry that <c>RedisCache</c>, behind <c>IDistributedCache</c>, reads).
+    /// </summary>
+    public string Format { get; set; } = "String";
+
     /// <summary>The TTL the worker writes. Default 5 minutes.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.Contracts.Values;
 using CacheWarmer.Worker.Http;
+using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Sources;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -298,6 +299,11 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
         if (!EnumSetting.TryParse<CacheValueShape>(loader.Result, out _))
         {
             failures.Add($"{section}:Result \"{loader.Result}\" is not a result shape: use Row, Rows or Scalar.");
+        }
+
+        if (!EnumSetting.TryParse<ValueFormat>(loader.Format, out _))
+        {
+            failures.Add($"{section}:Format \"{loader.Format}\" is not a value format: use String (the value's bytes) or DistributedCache (the hash RedisCache behind IDistributedCache reads).");
         }
 
         var floor = options.Refresh.Buffer + options.Refresh.LeaseTtl;

@@ -55,6 +55,11 @@ public static class CacheWarmerHostExtensions
             keyspace.Database = cacheWarmer.Value.Redis.Database;
             keyspace.ConfigureKeyspaceEvents = cacheWarmer.Value.Redis.ConfigureKeyspaceEvents;
             keyspace.BeaconInterval = cacheWarmer.Value.Redis.BeaconInterval;
+            if (cacheWarmer.Value.Loaders.Values.Any(l => !string.Equals(l.Format, nameof(ValueFormat.String), StringComparison.OrdinalIgnoreCase)))
+            {
+                // Hash entries are written with HSET: their events are of the hash class.
+                keyspace.RequiredFlags = KeyspaceFlags.Required + KeyspaceFlags.HashEvents;
+            }
             keyspace.InstanceId = replica.Id;
             foreach (var loader in cacheWarmer.Value.Loaders.Values)
             {

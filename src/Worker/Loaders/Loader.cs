@@ -11,7 +11,8 @@ internal sealed record Loader(
     string Query,
     CacheValueShape Shape,
     TimeSpan Ttl,
-    TimeSpan TtlJitter);
+    TimeSpan TtlJitter,
+    ValueFormat Format = ValueFormat.String);
 
 /// <summary>A key matched to its loader, with the pattern's parameter values in order.</summary>
 internal sealed record LoaderMatch(Loader Loader, string Key, string[] Values);

@@ -24,7 +24,8 @@ internal sealed class LoaderCatalog
                 pair.Value.Query,
                 Enum.Parse<CacheValueShape>(pair.Value.Result, ignoreCase: true),
                 pair.Value.Ttl,
-                pair.Value.TtlJitter))
+                pair.Value.TtlJitter,
+                Enum.Parse<ValueFormat>(pair.Value.Format, ignoreCase: true)))
             .ToDictionary(l => l.Name, StringComparer.Ordinal);
         _bySpecificity = Loaders.Values
             .OrderByDescending(l => l.Pattern.Text.Length - l.Pattern.Parameters.Sum(p => p.Length + 2))

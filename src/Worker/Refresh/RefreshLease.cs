@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CacheWarmer.Contracts.Keys;
+using CacheWarmer.Worker.Loaders;
 using StackExchange.Redis;
 
 namespace CacheWarmer.Worker.Refresh;
@@ -20,12 +21,19 @@ internal sealed class RefreshLease
     private readonly RedisKey[] _keys;
 
     // What the won lease found: the value's digest ('' when missing) and its expiry on Redis's clock (ms; or -2).
+    private readonly ValueFormat _format;
     private string _seenDigest = string.Empty;
     private long _seenExpiry = -2;
 
-    public RefreshLease(IDatabase db, string prefix, string replicaId, string key)
+    /// <param name="db">The database of the key.</param>
+    /// <param name="prefix">The worker's key prefix.</param>
+    /// <param name="replicaId">This replica, named in the lease's value.</param>
+    /// <param name="key">The data key.</param>
+    /// <param name="format">The layout the value is written in; a key holding another Redis type is someone else's.</param>
+    public RefreshLease(IDatabase db, string prefix, string replicaId, string key, ValueFormat format = ValueFormat.String)
     {
         _db = db;
+        _format = format;
         Token = replicaId + ":" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         _keys = [WorkerKeys.Lease(prefix, key), key, WorkerKeys.Stale(prefix, key), WorkerKeys.Wrote(prefix, key)];
     }
@@ -43,8 +51,9 @@ internal sealed class RefreshLease
     public void Invalidate() => _invalidated = true;
 
     /// <summary>
-    /// The Redis type the won lease found at the data key when it is not a string (<c>hash</c>, <c>list</c>...):
-    /// data the worker did not write, which it must not overwrite.
+    /// The Redis type the won lease found at the data key when it is not the one the loader's format writes (a hash
+    /// where strings are written, a string where distributed-cache entries are, a list...): data the worker did not
+    /// write, which it must not overwrite.
     /// </summary>
     public string? ForeignType { get; private set; }
 
@@ -83,7 +92,8 @@ internal sealed class RefreshLease
 
         var pttl = (long)parts[1];
         _seenDigest = (string)parts[2]!;
-        ForeignType = _seenDigest.StartsWith('!') ? _seenDigest[1..] : null;
+        var kind = _seenDigest.Length == 0 ? null : _seenDigest[.._seenDigest.IndexOf(':', StringComparison.Ordinal)];
+        ForeignType = kind is null || kind == RedisType(_format) ? null : kind;
         _seenExpiry = pttl >= 0 ? (long)parts[3] + pttl : pttl;
         return (true, pttl, null);
     }
@@ -95,13 +105,16 @@ internal sealed class RefreshLease
     /// Writes only if the lease is still ours and nobody wrote or deleted the key since the lease was taken (see
     /// <see cref="RefreshScripts.FencedWrite"/>).
     /// </summary>
-    public async Task<FencedWrite> WriteAsync(byte[] value, TimeSpan ttl)
+    /// <param name="value">The value's bytes.</param>
+    /// <param name="ttl">Its TTL.</param>
+    /// <param name="expiresAt">When it expires: a distributed-cache entry carries it (<c>absexp</c>; -1 when not given).</param>
+    public async Task<FencedWrite> WriteAsync(byte[] value, TimeSpan ttl, DateTimeOffset? expiresAt = null)
     {
         MayHold = false;
         var parts = (RedisResult[])(await _db.ScriptEvaluateAsync(
             RefreshScripts.FencedWrite, _keys,
             [Token, value, (long)ttl.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds,
-             _seenDigest, _seenExpiry, ExpiryTolerance.TotalMilliseconds]).ConfigureAwait(false))!;
+             _seenDigest, _seenExpiry, ExpiryTolerance.TotalMilliseconds, RedisType(_format), expiresAt?.UtcTicks ?? -1]).ConfigureAwait(false))!;
         return (long)parts[0] switch
         {
             1 => new FencedWrite(FencedWriteOutcome.Written, (long)parts[1]),
@@ -109,6 +122,9 @@ internal sealed class RefreshLease
             _ => new FencedWrite(FencedWriteOutcome.LeaseLost, -2),
         };
     }
+
+    // The Redis type a format is kept in, as TYPE names it.
+    private static string RedisType(ValueFormat format) => format == ValueFormat.DistributedCache ? "hash" : "string";
 
     /// <summary>Extends the old value for the fail-safe; returns its TTL in ms now (see the script for codes).</summary>
     public async Task<long> KeepOldValueAsync(TimeSpan extension, TimeSpan maxStale)

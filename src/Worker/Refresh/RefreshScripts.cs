@@ -6,29 +6,35 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 internal static class RefreshScripts
 {
-    // The end of a won acquire or take-over: the data key's PTTL, its value's digest ('' when it is missing; '!' and
-    // the type when it is not a string, which the worker never overwrites) and Redis's clock in ms, so the fenced
-    // write can tell whether anyone wrote or deleted the key meanwhile. TYPE and PTTL do not touch the key's LRU/LFU.
+    // A digest of what the data key holds, by its type: '' when it is missing, 'string:' and the SHA-1 of its value,
+    // 'hash:' and the SHA-1 of its 'data' field (a distributed-cache entry's bytes), or the type and ':' for any other.
+    // TYPE and PTTL do not touch the key's LRU/LFU.
+    private const string DigestOf = """
+        local function digestOf(key)
+          local kind = redis.call('TYPE', key)['ok']
+          if kind == 'string' then return 'string:' .. redis.sha1hex(redis.call('GET', key)) end
+          if kind == 'hash' then return 'hash:' .. redis.sha1hex(redis.call('HGET', key, 'data') or '') end
+          if kind == 'none' then return '' end
+          return kind .. ':'
+        end
+
+        """;
+
+    // The end of a won acquire or take-over: the data key's PTTL, its digest and Redis's clock in ms, so the fenced
+    // write can tell whether anyone wrote or deleted the key meanwhile.
     private const string Seen = """
           local t = redis.call('TIME')
           local pttl = redis.call('PTTL', KEYS[2])
-          local kind = redis.call('TYPE', KEYS[2])['ok']
-          local digest = ''
-          if kind == 'string' then
-            digest = redis.sha1hex(redis.call('GET', KEYS[2]))
-          elseif kind ~= 'none' then
-            digest = '!' .. kind
-          end
-          return {1, pttl, digest, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+          return {1, pttl, digestOf(KEYS[2]), tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
 
         """;
 
     /// <summary>
     /// Takes the lease if it is free and, in the same round trip, reads what the fenced write compares against: the
-    /// data key's PTTL (the re-check), the SHA-1 of its value ('' when it is missing) and Redis's clock in ms. Returns
+    /// data key's PTTL (the re-check), the digest of what it holds ('' when it is missing) and Redis's clock in ms. Returns
     /// {1, data PTTL, digest, now} when won, {0, lease PTTL, holder} when another holder has it. ARGV: token, lease ms.
     /// </summary>
-    public const string Acquire = """
+    public const string Acquire = DigestOf + """
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
         """ + Seen + """
         end
@@ -40,7 +46,7 @@ internal static class RefreshScripts
     /// was lost): only if it still holds exactly the value seen, so two survivors cannot both take it. Same returns as
     /// <see cref="Acquire"/>. ARGV: token, lease ms, the old holder's value.
     /// </summary>
-    public const string TakeOver = """
+    public const string TakeOver = DigestOf + """
         if redis.call('GET', KEYS[1]) == ARGV[3] then
           redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         """ + Seen + """
@@ -73,22 +79,21 @@ internal static class RefreshScripts
     /// ms) has come: it expired, where before that an app deleted it.
     /// Returns {1, PTTL just before the write (-2: it had expired)}; {2, the key's PTTL} when an app wrote or deleted
     /// it meanwhile (superseded: nothing written, lease released); {3} when the lease was lost (nothing written).
-    /// ARGV: token, value, ttl ms, own-write marker ms, digest seen, expiry seen (Redis ms; -2 when missing), tolerance ms.
+    /// ARGV: token, value, ttl ms, own-write marker ms, digest seen, expiry seen (Redis ms; -2 when missing), tolerance
+    /// ms, layout ('string'; 'hash': the distributed-cache entry, absexp from ARGV[9] in UTC ticks).
     /// </summary>
-    public const string FencedWrite = """
+    public const string FencedWrite = DigestOf + """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
           return {3}
         end
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local before = redis.call('PTTL', KEYS[2])
-        local kind = redis.call('TYPE', KEYS[2])['ok']
+        local digest = digestOf(KEYS[2])
         local seenExpiry, tolerance = tonumber(ARGV[6]), tonumber(ARGV[7])
         local unchanged
-        if kind == 'string' then
-          unchanged = before >= 0 and redis.sha1hex(redis.call('GET', KEYS[2])) == ARGV[5]
-        elseif kind ~= 'none' then
-          unchanged = false
+        if digest ~= '' then
+          unchanged = before >= 0 and digest == ARGV[5]
         else
           unchanged = ARGV[5] == '' or (seenExpiry >= 0 and now + tolerance >= seenExpiry)
         end
@@ -97,7 +102,13 @@ internal static class RefreshScripts
           return {2, before}
         end
         redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
-        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        if ARGV[8] == 'hash' then
+          redis.call('DEL', KEYS[2])
+          redis.call('HSET', KEYS[2], 'absexp', ARGV[9], 'sldexp', '-1', 'data', ARGV[2])
+          redis.call('PEXPIRE', KEYS[2], ARGV[3])
+        else
+          redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        end
         redis.call('DEL', KEYS[1], KEYS[3])
         return {1, before}
         """;

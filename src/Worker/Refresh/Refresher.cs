@@ -110,7 +110,7 @@ internal sealed class Refresher(
     private async Task<RefreshResult> RunAsync(LoaderMatch match, DateTimeOffset? plannedExpiry, bool missed, int failures)
     {
         var key = match.Key;
-        var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, replica.Id, key);
+        var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, replica.Id, key, match.Loader.Format);
         _leases[key] = lease;
         try
         {
@@ -176,8 +176,9 @@ internal sealed class Refresher(
 
         if (lease.ForeignType is { } type)
         {
-            // An app keeps another kind of value here (a hash of a cache library, say): writing a string would destroy it.
-            Log.ForeignValue(logger, key, match.Loader.Name, type);
+            // An app keeps another kind of value here (a cache library's hash where strings are written, say): writing
+            // over it would destroy it.
+            Log.ForeignValue(logger, key, match.Loader.Name, type, match.Loader.Format.ToString());
             return new RefreshResult(key, RefreshOutcome.NotManaged, null);
         }
 
@@ -224,7 +225,7 @@ internal sealed class Refresher(
         }
 
         var ttl = match.Loader.Ttl + Jitter(match.Loader.TtlJitter);
-        var (written, before) = await lease.WriteAsync(load.Value, ttl).ConfigureAwait(false);
+        var (written, before) = await lease.WriteAsync(load.Value, ttl, time.GetUtcNow() + ttl).ConfigureAwait(false);
         if (written == FencedWriteOutcome.LeaseLost)
         {
             // Our lease expired during the load and another replica took over: its value stands.

@@ -29,8 +29,8 @@ internal static partial class Log
     [LoggerMessage(2019, LogLevel.Warning, "The database refused {Key} ({Loader}) itself: {Error}; nothing written, the key is no longer managed. Its parameters do not fit the query (e.g. a non-numeric id against an integer column): fix the app's key or the loader's Key pattern")]
     public static partial void KeyRejected(ILogger logger, LogText key, string loader, LogText error);
 
-    [LoggerMessage(2020, LogLevel.Warning, "{Key} ({Loader}) holds a Redis {Type}, not a string: the worker writes strings and leaves this key alone. If an app's cache library stores it, match the key pattern to the keys the worker should own")]
-    public static partial void ForeignValue(ILogger logger, LogText key, string loader, string type);
+    [LoggerMessage(2020, LogLevel.Warning, "{Key} ({Loader}) holds a Redis {Type}, which the loader's Format {Format} does not write: the worker leaves this key alone. Set the loader's Format to the layout the apps keep here (String, DistributedCache), or narrow its Key pattern")]
+    public static partial void ForeignValue(ILogger logger, LogText key, string loader, string type, string format);
 
     [LoggerMessage(2005, LogLevel.Debug, "Releasing the lease of {Key} failed; it expires by itself")]
     public static partial void ReleaseFailed(ILogger logger, LogText key, Exception exception);

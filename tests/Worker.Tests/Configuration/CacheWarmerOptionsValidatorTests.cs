@@ -81,6 +81,7 @@ public class CacheWarmerOptionsValidatorTests
         { "Loaders:product:Key", "product:{1d}", "CacheWarmer:Loaders:product:Key", ["is invalid", "invalid parameter name"] },
         { "Loaders:product:Result", "Table", "CacheWarmer:Loaders:product:Result", ["\"Table\"", "Row, Rows or Scalar"] },
         { "Loaders:product:Result", "2", "CacheWarmer:Loaders:product:Result", ["\"2\"", "Row, Rows or Scalar"] },
+        { "Loaders:product:Format", "Hybrid", "CacheWarmer:Loaders:product:Format", ["\"Hybrid\"", "String", "DistributedCache"] },
         { "Loaders:product:TtlJitter", "-00:00:01", "CacheWarmer:Loaders:product:TtlJitter", ["between zero and the Ttl"] },
         { "Loaders:product:TtlJitter", "00:10:00", "CacheWarmer:Loaders:product:TtlJitter", ["between zero and the Ttl"] },
         { "Redis:KeyPrefix", "cw{1}:", "CacheWarmer:Redis:KeyPrefix", ["braces", "\"cw:\""] },

@@ -36,7 +36,7 @@ public sealed class LogTextTests
         ["RefreshCrashed"] = (l, k) => Log.RefreshCrashed(l, k, Failure),
         ["LeaseTakenOver"] = (l, k) => Log.LeaseTakenOver(l, k, "replica-2"),
         ["OwnLeaseTakenOver"] = (l, k) => Log.OwnLeaseTakenOver(l, k),
-        ["ForeignValue"] = (l, k) => Log.ForeignValue(l, k, "product", "hash"),
+        ["ForeignValue"] = (l, k) => Log.ForeignValue(l, k, "product", "hash", "String"),
         ["PinnedKeyAbsent"] = (l, k) => Log.PinnedKeyAbsent(l, k, 3, 800),
         ["PinnedKeysFull"] = (l, k) => Log.PinnedKeysFull(l, 10, 5, 5, k),
         ["Superseded"] = (l, k) => Log.Superseded(l, k, "product", -2),

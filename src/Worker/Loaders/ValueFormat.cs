@@ -1,0 +1,16 @@
+namespace CacheWarmer.Worker.Loaders;
+
+/// <summary>How a loader's value is kept in Redis: the layout the apps that read the key expect.</summary>
+internal enum ValueFormat
+{
+    /// <summary>A Redis string holding the value's bytes (<c>SET key value PX ttl</c>).</summary>
+    String,
+
+    /// <summary>
+    /// The entry of <c>RedisCache</c> (Microsoft.Extensions.Caching.StackExchangeRedis, behind <c>IDistributedCache</c>):
+    /// a hash with <c>absexp</c> (the absolute expiry, UTC ticks), <c>sldexp</c> (-1: no sliding expiration) and
+    /// <c>data</c> (the value's bytes), and the same expiry as the key's TTL. The loader's key includes the cache's
+    /// <c>InstanceName</c> prefix.
+    /// </summary>
+    DistributedCache,
+}
