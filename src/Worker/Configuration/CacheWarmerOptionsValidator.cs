@@ -301,9 +301,13 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             failures.Add($"{section}:Result \"{loader.Result}\" is not a result shape: use Row, Rows or Scalar.");
         }
 
-        if (!EnumSetting.TryParse<ValueFormat>(loader.Format, out _))
+        if (!EnumSetting.TryParse<ValueFormat>(loader.Format, out var format))
         {
-            failures.Add($"{section}:Format \"{loader.Format}\" is not a value format: use String (the value's bytes) or DistributedCache (the hash RedisCache behind IDistributedCache reads).");
+            failures.Add($"{section}:Format \"{loader.Format}\" is not a value format: use String (the value's bytes), DistributedCache (the hash RedisCache behind IDistributedCache reads) or FusionCache (FusionCache's entry over RedisCache).");
+        }
+        else if (format == ValueFormat.FusionCache && EnumSetting.TryParse<CacheValueShape>(loader.Result, out var shape) && shape == CacheValueShape.Scalar)
+        {
+            failures.Add($"{section}:Format FusionCache keeps the value as JSON inside FusionCache's entry, and a Scalar result is raw text: use Result Row or Rows.");
         }
 
         var floor = options.Refresh.Buffer + options.Refresh.LeaseTtl;

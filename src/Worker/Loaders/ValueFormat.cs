@@ -13,4 +13,11 @@ internal enum ValueFormat
     /// <c>InstanceName</c> prefix.
     /// </summary>
     DistributedCache,
+
+    /// <summary>
+    /// FusionCache's distributed entry (FusionCache 2.x with its System.Text.Json serializer, over RedisCache): the
+    /// <see cref="DistributedCache"/> hash, its <c>data</c> holding <c>{"Value": the value, "Timestamp", "LogicalExpirationTimestamp",
+    /// "Tags": null, "Metadata": null}</c>. The loader's key includes the InstanceName and FusionCache's <c>v2:</c>.
+    /// </summary>
+    FusionCache,
 }

@@ -124,7 +124,7 @@ internal sealed class RefreshLease
     }
 
     // The Redis type a format is kept in, as TYPE names it.
-    private static string RedisType(ValueFormat format) => format == ValueFormat.DistributedCache ? "hash" : "string";
+    private static string RedisType(ValueFormat format) => format == ValueFormat.String ? "string" : "hash";
 
     /// <summary>Extends the old value for the fail-safe; returns its TTL in ms now (see the script for codes).</summary>
     public async Task<long> KeepOldValueAsync(TimeSpan extension, TimeSpan maxStale)

@@ -225,7 +225,9 @@ internal sealed class Refresher(
         }
 
         var ttl = match.Loader.Ttl + Jitter(match.Loader.TtlJitter);
-        var (written, before) = await lease.WriteAsync(load.Value, ttl, time.GetUtcNow() + ttl).ConfigureAwait(false);
+        var writtenAt = time.GetUtcNow();
+        var value = match.Loader.Format == ValueFormat.FusionCache ? FusionCacheEntry.Wrap(load.Value, writtenAt, writtenAt + ttl) : load.Value;
+        var (written, before) = await lease.WriteAsync(value, ttl, writtenAt + ttl).ConfigureAwait(false);
         if (written == FencedWriteOutcome.LeaseLost)
         {
             // Our lease expired during the load and another replica took over: its value stands.

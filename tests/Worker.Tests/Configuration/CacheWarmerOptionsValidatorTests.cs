@@ -306,6 +306,17 @@ public class CacheWarmerOptionsValidatorTests
     }
 
     [Fact]
+    public void A_FusionCache_loader_must_give_JSON_not_a_raw_scalar()
+    {
+        var result = Validate(With(With(Valid(), "Loaders:product:Format", "FusionCache"), "Loaders:product:Result", "Scalar"));
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("CacheWarmer:Loaders:product:Format FusionCache ", failure, StringComparison.Ordinal);
+        Assert.Contains("Row or Rows", failure, StringComparison.Ordinal);
+        Assert.False(Validate(With(Valid(), "Loaders:product:Format", "FusionCache")).Failed);
+    }
+
+    [Fact]
     public void Every_mistake_is_reported_at_once()
     {
         var configuration = With(Valid(), "Loaders:product:Source", "warehouse");
