@@ -158,10 +158,17 @@ public sealed class LoaderOptions
     public string Result { get; set; } = "Row";
 
     /// <summary>
-    /// How the value is kept in Redis: <c>String</c> (default, the value's bytes) or <c>DistributedCache</c> (the hash
-    /// entry that <c>RedisCache</c>, behind <c>IDistributedCache</c>, reads).
+    /// How the value is kept in Redis: <c>String</c> (default, the value's bytes), <c>DistributedCache</c> (the hash
+    /// entry that <c>RedisCache</c>, behind <c>IDistributedCache</c>, reads), <c>FusionCache</c> or <c>HybridCache</c>
+    /// (those libraries' entries inside that hash).
     /// </summary>
     public string Format { get; set; } = "String";
+
+    /// <summary>
+    /// For <c>Format: HybridCache</c>: the distributed cache's <c>InstanceName</c>, the start of <c>Key</c> that is not
+    /// part of HybridCache's own key (HybridCache records its key in each entry and checks it). Default empty.
+    /// </summary>
+    public string InstanceName { get; set; } = string.Empty;
 
     /// <summary>The TTL the worker writes. Default 5 minutes.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);

@@ -303,11 +303,16 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
 
         if (!EnumSetting.TryParse<ValueFormat>(loader.Format, out var format))
         {
-            failures.Add($"{section}:Format \"{loader.Format}\" is not a value format: use String (the value's bytes), DistributedCache (the hash RedisCache behind IDistributedCache reads) or FusionCache (FusionCache's entry over RedisCache).");
+            failures.Add($"{section}:Format \"{loader.Format}\" is not a value format: use String (the value's bytes), DistributedCache (the hash RedisCache behind IDistributedCache reads) FusionCache or HybridCache (those libraries' entries over RedisCache).");
         }
-        else if (format == ValueFormat.FusionCache && EnumSetting.TryParse<CacheValueShape>(loader.Result, out var shape) && shape == CacheValueShape.Scalar)
+        else if (format is ValueFormat.FusionCache or ValueFormat.HybridCache && EnumSetting.TryParse<CacheValueShape>(loader.Result, out var shape) && shape == CacheValueShape.Scalar)
         {
-            failures.Add($"{section}:Format FusionCache keeps the value as JSON inside FusionCache's entry, and a Scalar result is raw text: use Result Row or Rows.");
+            failures.Add($"{section}:Format {format} keeps the value as the JSON its serializer reads, and a Scalar result is raw text: use Result Row or Rows.");
+        }
+
+        if (loader.InstanceName.Length > 0 && !loader.Key.StartsWith(loader.InstanceName, StringComparison.Ordinal))
+        {
+            failures.Add($"{section}:InstanceName \"{loader.InstanceName}\" is not the start of Key \"{loader.Key}\": the Redis key is the InstanceName plus the cache's own key, so begin Key with it.");
         }
 
         var floor = options.Refresh.Buffer + options.Refresh.LeaseTtl;

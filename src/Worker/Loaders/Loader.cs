@@ -12,7 +12,8 @@ internal sealed record Loader(
     CacheValueShape Shape,
     TimeSpan Ttl,
     TimeSpan TtlJitter,
-    ValueFormat Format = ValueFormat.String);
+    ValueFormat Format = ValueFormat.String,
+    string InstanceName = "");
 
 /// <summary>A key matched to its loader, with the pattern's parameter values in order.</summary>
 internal sealed record LoaderMatch(Loader Loader, string Key, string[] Values);

@@ -25,7 +25,8 @@ internal sealed class LoaderCatalog
                 Enum.Parse<CacheValueShape>(pair.Value.Result, ignoreCase: true),
                 pair.Value.Ttl,
                 pair.Value.TtlJitter,
-                Enum.Parse<ValueFormat>(pair.Value.Format, ignoreCase: true)))
+                Enum.Parse<ValueFormat>(pair.Value.Format, ignoreCase: true),
+                pair.Value.InstanceName))
             .ToDictionary(l => l.Name, StringComparer.Ordinal);
         _bySpecificity = Loaders.Values
             .OrderByDescending(l => l.Pattern.Text.Length - l.Pattern.Parameters.Sum(p => p.Length + 2))

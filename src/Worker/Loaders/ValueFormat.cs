@@ -20,4 +20,11 @@ internal enum ValueFormat
     /// "Tags": null, "Metadata": null}</c>. The loader's key includes the InstanceName and FusionCache's <c>v2:</c>.
     /// </summary>
     FusionCache,
+
+    /// <summary>
+    /// HybridCache's distributed entry (Microsoft.Extensions.Caching.Hybrid over RedisCache): the
+    /// <see cref="DistributedCache"/> hash, its <c>data</c> holding HybridCache's payload around the value (see
+    /// <see cref="HybridCacheEntry"/>). HybridCache's key is the Redis key without the loader's <c>InstanceName</c>.
+    /// </summary>
+    HybridCache,
 }

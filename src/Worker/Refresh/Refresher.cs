@@ -226,7 +226,12 @@ internal sealed class Refresher(
 
         var ttl = match.Loader.Ttl + Jitter(match.Loader.TtlJitter);
         var writtenAt = time.GetUtcNow();
-        var value = match.Loader.Format == ValueFormat.FusionCache ? FusionCacheEntry.Wrap(load.Value, writtenAt, writtenAt + ttl) : load.Value;
+        var value = match.Loader.Format switch
+        {
+            ValueFormat.FusionCache => FusionCacheEntry.Wrap(load.Value, writtenAt, writtenAt + ttl),
+            ValueFormat.HybridCache => HybridCacheEntry.Wrap(load.Value, key[match.Loader.InstanceName.Length..], writtenAt, ttl),
+            _ => load.Value,
+        };
         var (written, before) = await lease.WriteAsync(value, ttl, writtenAt + ttl).ConfigureAwait(false);
         if (written == FencedWriteOutcome.LeaseLost)
         {
