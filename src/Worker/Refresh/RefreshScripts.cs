@@ -103,7 +103,7 @@ internal static class RefreshScripts
         end
         redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
         if ARGV[8] == 'hash' then
-          redis.call('DEL', KEYS[2])
+          -- The three fields are the whole entry; no DEL first, whose event would read as an app's invalidation.
           redis.call('HSET', KEYS[2], 'absexp', ARGV[9], 'sldexp', '-1', 'data', ARGV[2])
           redis.call('PEXPIRE', KEYS[2], ARGV[3])
         else
