@@ -2,6 +2,7 @@ using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
 using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
 namespace CacheWarmer.IntegrationTests;
@@ -58,6 +59,45 @@ public sealed class FusionCacheFormatTests(RedisFixture redis, PostgresFixture p
 
         Assert.Equal(1, factoryCalls);
         Assert.True(sawNewPrice, "a refresh after the price change should reach the app");
+    }
+
+    [Fact]
+    public async Task With_the_backplane_named_an_app_node_drops_its_memory_copy_when_the_worker_writes()
+    {
+        var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("fusion_backplane"), 3, TestContext.Current.CancellationToken);
+        var config = new WorkerConfig(redis.Configuration, redis.Prefix())
+            .WithPostgres(catalog.ConnectionString, """SELECT id AS "Id", name AS "Name", price AS "Price" FROM load_product(@id)""");
+        var instance = config.Prefix + "app:";
+        var cacheName = config.Prefix + "shop";
+        config.With("CacheWarmer:Loaders:product:Key", instance + "v2:product:{id}")
+            .With("CacheWarmer:Loaders:product:Format", "FusionCache")
+            .With("CacheWarmer:Loaders:product:InstanceName", instance)
+            .With("CacheWarmer:Loaders:product:CacheName", cacheName);
+        await using var worker = await WorkerHost.StartAsync(config);
+
+        using var cache = new FusionCache(new FusionCacheOptions { CacheName = cacheName });
+        cache.SetupDistributedCache(new RedisCache(new RedisCacheOptions { Configuration = redis.Configuration, InstanceName = instance }), new FusionCacheSystemTextJsonSerializer());
+        cache.SetupBackplane(new RedisBackplane(new RedisBackplaneOptions { Configuration = redis.Configuration }));
+        var factoryCalls = 0;
+
+        // The node keeps what it reads in memory for a minute; Redis keeps its entry for 2 s, so the worker manages it.
+        async Task<Product> ReadAsync() => await cache.GetOrSetAsync<Product>(
+            "product:1",
+            _ =>
+            {
+                Interlocked.Increment(ref factoryCalls);
+                return Task.FromResult(new Product(1, "from the app's factory", 0m));
+            },
+            new FusionCacheEntryOptions { Duration = TimeSpan.FromSeconds(2), MemoryCacheDuration = TimeSpan.FromMinutes(1) },
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal("from the app's factory", (await ReadAsync()).Name);
+
+        // Without the backplane's message the node would serve its own copy for the whole minute.
+        await Eventually.UntilAsync(async () => (await ReadAsync()).Name == "Product 1", TimeSpan.FromSeconds(15), "the worker's write should reach the node's memory level");
+        await catalog.SetPriceAsync(1, 4.5m);
+        await Eventually.UntilAsync(async () => (await ReadAsync()).Price == 4.5m, TimeSpan.FromSeconds(15), "the next refresh should reach the node's memory level too");
+        Assert.Equal(1, factoryCalls);
     }
 
     private sealed record Product(int Id, string Name, decimal Price);

@@ -165,10 +165,18 @@ public sealed class LoaderOptions
     public string Format { get; set; } = "String";
 
     /// <summary>
-    /// For <c>Format: HybridCache</c>: the distributed cache's <c>InstanceName</c>, the start of <c>Key</c> that is not
-    /// part of HybridCache's own key (HybridCache records its key in each entry and checks it). Default empty.
+    /// For <c>Format: HybridCache</c> and <c>FusionCache</c>: the distributed cache's <c>InstanceName</c>, the start of
+    /// <c>Key</c> that is not part of the library's own key (HybridCache records its key in each entry; FusionCache's
+    /// backplane names it). Default empty.
     /// </summary>
     public string InstanceName { get; set; } = string.Empty;
+
+    /// <summary>
+    /// For <c>Format: FusionCache</c>: the apps' FusionCache <c>CacheName</c>, when they run its Redis backplane. After
+    /// each write the worker publishes the backplane's "set" message, so every node drops its memory copy at once.
+    /// Default empty: no message.
+    /// </summary>
+    public string CacheName { get; set; } = string.Empty;
 
     /// <summary>The TTL the worker writes. Default 5 minutes.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);

@@ -310,6 +310,15 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             failures.Add($"{section}:Format {format} keeps the value as the JSON its serializer reads, and a Scalar result is raw text: use Result Row or Rows.");
         }
 
+        if (loader.CacheName.Length > 0 && !(EnumSetting.TryParse<ValueFormat>(loader.Format, out var withName) && withName == ValueFormat.FusionCache))
+        {
+            failures.Add($"{section}:CacheName names a FusionCache's backplane, and Format is {loader.Format}: set Format to FusionCache or remove CacheName.");
+        }
+        else if (loader.CacheName.Length > 0 && !loader.Key.StartsWith(loader.InstanceName + FusionCacheEntry.KeyPrefix, StringComparison.Ordinal))
+        {
+            failures.Add($"{section}:Key \"{loader.Key}\" must begin with InstanceName plus FusionCache's \"{FusionCacheEntry.KeyPrefix}\" (\"{loader.InstanceName}{FusionCacheEntry.KeyPrefix}\") for the backplane message to name the right key: set InstanceName to the distributed cache's.");
+        }
+
         if (loader.InstanceName.Length > 0 && !loader.Key.StartsWith(loader.InstanceName, StringComparison.Ordinal))
         {
             failures.Add($"{section}:InstanceName \"{loader.InstanceName}\" is not the start of Key \"{loader.Key}\": the Redis key is the InstanceName plus the cache's own key, so begin Key with it.");

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Text;
 using System.Text.Json;
 
 namespace CacheWarmer.Worker.Loaders;
@@ -28,5 +30,36 @@ internal static class FusionCacheEntry
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>FusionCache's key prefix inside the distributed cache: its wire-format version.</summary>
+    public const string KeyPrefix = "v2:";
+
+    // The backplane's message kind for "this entry was set": nodes that hold the key in memory drop their copy.
+    private const byte EntrySet = 1;
+
+    /// <summary>The backplane channel of the FusionCache named <paramref name="cacheName"/>.</summary>
+    public static string Channel(string cacheName) => cacheName + ".Backplane:" + KeyPrefix.TrimEnd(':');
+
+    /// <summary>
+    /// The backplane message saying <paramref name="cacheKey"/> was set, as FusionCache 2.9's Redis backplane frames
+    /// it: a version byte (0), the sender's id and the cache key as 4-byte little-endian lengths and UTF-8, the time in
+    /// UTC ticks (8 bytes) and the kind (1: set) between them.
+    /// </summary>
+    public static byte[] SetMessage(string cacheKey, string senderId, DateTimeOffset at)
+    {
+        var sender = Encoding.UTF8.GetBytes(senderId);
+        var key = Encoding.UTF8.GetBytes(cacheKey);
+        var message = new byte[1 + 4 + sender.Length + 8 + 1 + 4 + key.Length];
+        var span = message.AsSpan();
+        span[0] = 0;
+        BinaryPrimitives.WriteInt32LittleEndian(span[1..], sender.Length);
+        sender.CopyTo(span[5..]);
+        var at8 = 5 + sender.Length;
+        BinaryPrimitives.WriteInt64LittleEndian(span[at8..], at.UtcTicks);
+        span[at8 + 8] = EntrySet;
+        BinaryPrimitives.WriteInt32LittleEndian(span[(at8 + 9)..], key.Length);
+        key.CopyTo(span[(at8 + 13)..]);
+        return message;
     }
 }

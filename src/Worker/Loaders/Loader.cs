@@ -13,7 +13,8 @@ internal sealed record Loader(
     TimeSpan Ttl,
     TimeSpan TtlJitter,
     ValueFormat Format = ValueFormat.String,
-    string InstanceName = "");
+    string InstanceName = "",
+    string CacheName = "");
 
 /// <summary>A key matched to its loader, with the pattern's parameter values in order.</summary>
 internal sealed record LoaderMatch(Loader Loader, string Key, string[] Values);

@@ -26,7 +26,8 @@ internal sealed class LoaderCatalog
                 pair.Value.Ttl,
                 pair.Value.TtlJitter,
                 Enum.Parse<ValueFormat>(pair.Value.Format, ignoreCase: true),
-                pair.Value.InstanceName))
+                pair.Value.InstanceName,
+                pair.Value.CacheName))
             .ToDictionary(l => l.Name, StringComparer.Ordinal);
         _bySpecificity = Loaders.Values
             .OrderByDescending(l => l.Pattern.Text.Length - l.Pattern.Parameters.Sum(p => p.Length + 2))

@@ -108,13 +108,15 @@ internal sealed class RefreshLease
     /// <param name="value">The value's bytes.</param>
     /// <param name="ttl">Its TTL.</param>
     /// <param name="expiresAt">When it expires: a distributed-cache entry carries it (<c>absexp</c>; -1 when not given).</param>
-    public async Task<FencedWrite> WriteAsync(byte[] value, TimeSpan ttl, DateTimeOffset? expiresAt = null)
+    /// <param name="notice">A message to publish once the value is written, and its channel (a library's backplane).</param>
+    public async Task<FencedWrite> WriteAsync(byte[] value, TimeSpan ttl, DateTimeOffset? expiresAt = null, (RedisChannel Channel, byte[] Message)? notice = null)
     {
         MayHold = false;
         var parts = (RedisResult[])(await _db.ScriptEvaluateAsync(
             RefreshScripts.FencedWrite, _keys,
             [Token, value, (long)ttl.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds,
-             _seenDigest, _seenExpiry, ExpiryTolerance.TotalMilliseconds, RedisType(_format), expiresAt?.UtcTicks ?? -1]).ConfigureAwait(false))!;
+             _seenDigest, _seenExpiry, ExpiryTolerance.TotalMilliseconds, RedisType(_format), expiresAt?.UtcTicks ?? -1,
+             notice?.Message ?? RedisValue.EmptyString, notice is { } n ? n.Channel.ToString() : string.Empty]).ConfigureAwait(false))!;
         return (long)parts[0] switch
         {
             1 => new FencedWrite(FencedWriteOutcome.Written, (long)parts[1]),

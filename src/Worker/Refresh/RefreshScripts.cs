@@ -80,7 +80,8 @@ internal static class RefreshScripts
     /// Returns {1, PTTL just before the write (-2: it had expired)}; {2, the key's PTTL} when an app wrote or deleted
     /// it meanwhile (superseded: nothing written, lease released); {3} when the lease was lost (nothing written).
     /// ARGV: token, value, ttl ms, own-write marker ms, digest seen, expiry seen (Redis ms; -2 when missing), tolerance
-    /// ms, layout ('string'; 'hash': the distributed-cache entry, absexp from ARGV[9] in UTC ticks).
+    /// ms, layout ('string'; 'hash': the distributed-cache entry, absexp from ARGV[9] in UTC ticks), a message and the
+    /// channel to publish it on once written ('' for none: a cache library's backplane, so its nodes drop their copy).
     /// </summary>
     public const string FencedWrite = DigestOf + """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -110,6 +111,9 @@ internal static class RefreshScripts
           redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         end
         redis.call('DEL', KEYS[1], KEYS[3])
+        if ARGV[11] ~= '' then
+          redis.call('PUBLISH', ARGV[11], ARGV[10])
+        end
         return {1, before}
         """;
 

@@ -232,7 +232,7 @@ internal sealed class Refresher(
             ValueFormat.HybridCache => HybridCacheEntry.Wrap(load.Value, key[match.Loader.InstanceName.Length..], writtenAt, ttl),
             _ => load.Value,
         };
-        var (written, before) = await lease.WriteAsync(value, ttl, writtenAt + ttl).ConfigureAwait(false);
+        var (written, before) = await lease.WriteAsync(value, ttl, writtenAt + ttl, BackplaneNotice(match, writtenAt)).ConfigureAwait(false);
         if (written == FencedWriteOutcome.LeaseLost)
         {
             // Our lease expired during the load and another replica took over: its value stands.
@@ -273,6 +273,19 @@ internal sealed class Refresher(
         return pttl >= 0
             ? new RefreshResult(match.Key, RefreshOutcome.Superseded, now + TimeSpan.FromMilliseconds(pttl))
             : new RefreshResult(match.Key, RefreshOutcome.Superseded, null, now + Jitter(SupersededRetry));
+    }
+
+    // The FusionCache backplane's "set" message for the key, when the loader names the apps' cache.
+    private (RedisChannel Channel, byte[] Message)? BackplaneNotice(LoaderMatch match, DateTimeOffset at)
+    {
+        var loader = match.Loader;
+        if (loader.Format != ValueFormat.FusionCache || loader.CacheName.Length == 0)
+        {
+            return null;
+        }
+
+        var cacheKey = match.Key[(loader.InstanceName.Length + FusionCacheEntry.KeyPrefix.Length)..];
+        return (RedisChannel.Literal(FusionCacheEntry.Channel(loader.CacheName)), FusionCacheEntry.SetMessage(cacheKey, replica.Id, at));
     }
 
     private async Task<RefreshResult> KeepOldValueAsync(LoaderMatch match, RefreshLease lease, string? error, int failures)

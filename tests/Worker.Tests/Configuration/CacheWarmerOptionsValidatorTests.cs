@@ -319,6 +319,17 @@ public class CacheWarmerOptionsValidatorTests
     }
 
     [Fact]
+    public void A_FusionCache_backplane_name_needs_the_FusionCache_format_and_a_key_that_starts_with_its_prefix()
+    {
+        var withoutFormat = Assert.Single(Validate(With(Valid(), "Loaders:product:CacheName", "shop")).Failures!);
+        Assert.Contains("set Format to FusionCache", withoutFormat, StringComparison.Ordinal);
+
+        var wrongKey = Assert.Single(Validate(With(With(Valid(), "Loaders:product:Format", "FusionCache"), "Loaders:product:CacheName", "shop")).Failures!);
+        Assert.StartsWith("CacheWarmer:Loaders:product:Key ", wrongKey, StringComparison.Ordinal);
+        Assert.Contains("\"v2:\"", wrongKey, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_mistake_is_reported_at_once()
     {
         var configuration = With(Valid(), "Loaders:product:Source", "warehouse");
