@@ -14,13 +14,17 @@ internal sealed class SourceCircuitBreaker(CircuitBreakerOptions options, TimePr
     private DateTimeOffset _openUntil;
     private bool _probing;
 
+    /// <summary>
+    /// True from the failure that opened the breaker until a load succeeds: through each break, and between breaks
+    /// while the source waits for its probe, since nothing has shown it is back (readiness must not turn ready then).
+    /// </summary>
     public bool IsOpen
     {
         get
         {
             lock (_gate)
             {
-                return _failures >= options.FailureThreshold && (time.GetUtcNow() < _openUntil || _probing);
+                return _failures >= options.FailureThreshold;
             }
         }
     }

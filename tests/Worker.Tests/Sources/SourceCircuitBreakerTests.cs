@@ -181,4 +181,19 @@ public class SourceCircuitBreakerTests
             breaker.RecordFailure();
         }
     }
+
+    [Fact]
+    public void After_a_break_the_breaker_reads_open_until_a_load_succeeds()
+    {
+        var breaker = new SourceCircuitBreaker(new CircuitBreakerOptions { FailureThreshold = Threshold, BreakDuration = BreakDuration }, _time);
+        Fail(breaker, Threshold);
+
+        _time.Advance(BreakDuration * 2);
+
+        Assert.True(breaker.IsOpen, "the break is over but no probe has shown the source is back");
+        Assert.True(breaker.TryEnter());
+        Assert.True(breaker.IsOpen, "the probe is still in flight");
+        breaker.RecordSuccess();
+        Assert.False(breaker.IsOpen);
+    }
 }
