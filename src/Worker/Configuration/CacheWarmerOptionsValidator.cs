@@ -303,11 +303,16 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
 
         if (!EnumSetting.TryParse<ValueFormat>(loader.Format, out var format))
         {
-            failures.Add($"{section}:Format \"{loader.Format}\" is not a value format: use String (the value's bytes), DistributedCache (the hash RedisCache behind IDistributedCache reads) FusionCache or HybridCache (those libraries' entries over RedisCache).");
+            failures.Add($"{section}:Format \"{loader.Format}\" is not a value format: use String (the value's bytes), DistributedCache (the hash RedisCache behind IDistributedCache reads) FusionCache or HybridCache (those libraries' entries over RedisCache), or Hash (one field per column).");
         }
         else if (format is ValueFormat.FusionCache or ValueFormat.HybridCache && EnumSetting.TryParse<CacheValueShape>(loader.Result, out var shape) && shape == CacheValueShape.Scalar)
         {
             failures.Add($"{section}:Format {format} keeps the value as the JSON its serializer reads, and a Scalar result is raw text: use Result Row or Rows.");
+        }
+
+        if (format == ValueFormat.Hash && EnumSetting.TryParse<CacheValueShape>(loader.Result, out var rowShape) && rowShape != CacheValueShape.Row)
+        {
+            failures.Add($"{section}:Format Hash keeps one row's columns as the hash's fields, and Result is {loader.Result}: use Result Row.");
         }
 
         if (loader.CacheName.Length > 0 && !(EnumSetting.TryParse<ValueFormat>(loader.Format, out var withName) && withName == ValueFormat.FusionCache))

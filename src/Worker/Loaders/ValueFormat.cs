@@ -27,4 +27,10 @@ internal enum ValueFormat
     /// <see cref="HybridCacheEntry"/>). HybridCache's key is the Redis key without the loader's <c>InstanceName</c>.
     /// </summary>
     HybridCache,
+
+    /// <summary>
+    /// A plain Redis hash of the row: one field per column, its value the column's JSON text (strings unquoted, NULL
+    /// columns absent), written with <c>HSET</c> and the TTL (see <see cref="HashFields"/>). <c>Result</c> must be <c>Row</c>.
+    /// </summary>
+    Hash,
 }

@@ -68,14 +68,14 @@ internal sealed class RefreshLease
     public async Task<(bool Won, long Pttl, string? Holder)> TryAcquireAsync(TimeSpan leaseTtl)
     {
         MayHold = true;
-        return Read(await _db.ScriptEvaluateAsync(RefreshScripts.Acquire, _keys, [Token, (long)leaseTtl.TotalMilliseconds]).ConfigureAwait(false));
+        return Read(await _db.ScriptEvaluateAsync(RefreshScripts.Acquire, _keys, [Token, (long)leaseTtl.TotalMilliseconds, Layout(_format)]).ConfigureAwait(false));
     }
 
     /// <summary>Takes the lease from <paramref name="holder"/>, an attempt that is gone, if it still holds it.</summary>
     public async Task<(bool Won, long Pttl, string? Holder)> TryTakeOverAsync(TimeSpan leaseTtl, string holder)
     {
         MayHold = true;
-        return Read(await _db.ScriptEvaluateAsync(RefreshScripts.TakeOver, _keys, [Token, (long)leaseTtl.TotalMilliseconds, holder]).ConfigureAwait(false));
+        return Read(await _db.ScriptEvaluateAsync(RefreshScripts.TakeOver, _keys, [Token, (long)leaseTtl.TotalMilliseconds, holder, Layout(_format)]).ConfigureAwait(false));
     }
 
     /// <summary>The replica named in a lease value <c>replicaId:token</c>.</summary>
@@ -112,11 +112,19 @@ internal sealed class RefreshLease
     public async Task<FencedWrite> WriteAsync(byte[] value, TimeSpan ttl, DateTimeOffset? expiresAt = null, (RedisChannel Channel, byte[] Message)? notice = null)
     {
         MayHold = false;
-        var parts = (RedisResult[])(await _db.ScriptEvaluateAsync(
-            RefreshScripts.FencedWrite, _keys,
-            [Token, value, (long)ttl.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds,
-             _seenDigest, _seenExpiry, ExpiryTolerance.TotalMilliseconds, RedisType(_format), expiresAt?.UtcTicks ?? -1,
-             notice?.Message ?? RedisValue.EmptyString, notice is { } n ? n.Channel.ToString() : string.Empty]).ConfigureAwait(false))!;
+        RedisValue[] args =
+        [
+            Token, value, (long)ttl.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds,
+            _seenDigest, _seenExpiry, ExpiryTolerance.TotalMilliseconds, Layout(_format), expiresAt?.UtcTicks ?? -1,
+            notice?.Message ?? RedisValue.EmptyString, notice is { } n ? n.Channel.ToString() : string.Empty,
+        ];
+        if (_format == ValueFormat.Hash)
+        {
+            var (fields, nulls) = HashFields.From(value);
+            args = [.. args, fields.Length / 2, .. fields, .. nulls];
+        }
+
+        var parts = (RedisResult[])(await _db.ScriptEvaluateAsync(RefreshScripts.FencedWrite, _keys, args).ConfigureAwait(false))!;
         return (long)parts[0] switch
         {
             1 => new FencedWrite(FencedWriteOutcome.Written, (long)parts[1]),
@@ -127,6 +135,14 @@ internal sealed class RefreshLease
 
     // The Redis type a format is kept in, as TYPE names it.
     private static string RedisType(ValueFormat format) => format == ValueFormat.String ? "string" : "hash";
+
+    // How the scripts digest and write a format: a string, a library's hash entry, or a hash of columns.
+    private static string Layout(ValueFormat format) => format switch
+    {
+        ValueFormat.String => "string",
+        ValueFormat.Hash => "fields",
+        _ => "hash",
+    };
 
     /// <summary>Extends the old value for the fail-safe; returns its TTL in ms now (see the script for codes).</summary>
     public async Task<long> KeepOldValueAsync(TimeSpan extension, TimeSpan maxStale)

@@ -7,12 +7,21 @@ namespace CacheWarmer.Worker.Refresh;
 internal static class RefreshScripts
 {
     // A digest of what the data key holds, by its type: '' when it is missing, 'string:' and the SHA-1 of its value,
-    // 'hash:' and the SHA-1 of its 'data' field (a distributed-cache entry's bytes), or the type and ':' for any other.
-    // TYPE and PTTL do not touch the key's LRU/LFU.
+    // 'hash:' and the SHA-1 of its 'data' field (a library's entry) or, for the 'fields' layout, of all its fields in
+    // order of name, or the type and ':' for any other. TYPE and PTTL do not touch the key's LRU/LFU.
     private const string DigestOf = """
-        local function digestOf(key)
+        local function digestOf(key, layout)
           local kind = redis.call('TYPE', key)['ok']
           if kind == 'string' then return 'string:' .. redis.sha1hex(redis.call('GET', key)) end
+          if kind == 'hash' and layout == 'fields' then
+            local all = redis.call('HGETALL', key)
+            local names = {}
+            for i = 1, #all, 2 do names[#names + 1] = i end
+            table.sort(names, function(a, b) return all[a] < all[b] end)
+            local parts = {}
+            for _, i in ipairs(names) do parts[#parts + 1] = #all[i] .. ':' .. all[i] .. #all[i + 1] .. ':' .. all[i + 1] end
+            return 'hash:' .. redis.sha1hex(table.concat(parts))
+          end
           if kind == 'hash' then return 'hash:' .. redis.sha1hex(redis.call('HGET', key, 'data') or '') end
           if kind == 'none' then return '' end
           return kind .. ':'
@@ -25,16 +34,18 @@ internal static class RefreshScripts
     private const string Seen = """
           local t = redis.call('TIME')
           local pttl = redis.call('PTTL', KEYS[2])
-          return {1, pttl, digestOf(KEYS[2]), tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+          return {1, pttl, digestOf(KEYS[2], layout), tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
 
         """;
 
     /// <summary>
     /// Takes the lease if it is free and, in the same round trip, reads what the fenced write compares against: the
     /// data key's PTTL (the re-check), the digest of what it holds ('' when it is missing) and Redis's clock in ms. Returns
-    /// {1, data PTTL, digest, now} when won, {0, lease PTTL, holder} when another holder has it. ARGV: token, lease ms.
+    /// {1, data PTTL, digest, now} when won, {0, lease PTTL, holder} when another holder has it. ARGV: token, lease ms,
+    /// layout (see <see cref="FencedWrite"/>).
     /// </summary>
     public const string Acquire = DigestOf + """
+        local layout = ARGV[3]
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
         """ + Seen + """
         end
@@ -44,9 +55,10 @@ internal static class RefreshScripts
     /// <summary>
     /// Takes over a lease whose attempt is gone (a dead replica's, or this replica's own when the reply to its acquire
     /// was lost): only if it still holds exactly the value seen, so two survivors cannot both take it. Same returns as
-    /// <see cref="Acquire"/>. ARGV: token, lease ms, the old holder's value.
+    /// <see cref="Acquire"/>. ARGV: token, lease ms, the old holder's value, layout.
     /// </summary>
     public const string TakeOver = DigestOf + """
+        local layout = ARGV[4]
         if redis.call('GET', KEYS[1]) == ARGV[3] then
           redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         """ + Seen + """
@@ -80,8 +92,9 @@ internal static class RefreshScripts
     /// Returns {1, PTTL just before the write (-2: it had expired)}; {2, the key's PTTL} when an app wrote or deleted
     /// it meanwhile (superseded: nothing written, lease released); {3} when the lease was lost (nothing written).
     /// ARGV: token, value, ttl ms, own-write marker ms, digest seen, expiry seen (Redis ms; -2 when missing), tolerance
-    /// ms, layout ('string'; 'hash': the distributed-cache entry, absexp from ARGV[9] in UTC ticks), a message and the
-    /// channel to publish it on once written ('' for none: a cache library's backplane, so its nodes drop their copy).
+    /// ms, layout ('string'; 'hash': the distributed-cache entry, absexp from ARGV[9] in UTC ticks; 'fields': a hash of
+    /// columns, ARGV[12] pairs from ARGV[13] and then the NULL columns' names), a message and the channel to publish it
+    /// on once written ('' for none: a cache library's backplane, so its nodes drop their copy).
     /// </summary>
     public const string FencedWrite = DigestOf + """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -90,7 +103,7 @@ internal static class RefreshScripts
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local before = redis.call('PTTL', KEYS[2])
-        local digest = digestOf(KEYS[2])
+        local digest = digestOf(KEYS[2], ARGV[8])
         local seenExpiry, tolerance = tonumber(ARGV[6]), tonumber(ARGV[7])
         local unchanged
         if digest ~= '' then
@@ -106,6 +119,16 @@ internal static class RefreshScripts
         if ARGV[8] == 'hash' then
           -- The three fields are the whole entry; no DEL first, whose event would read as an app's invalidation.
           redis.call('HSET', KEYS[2], 'absexp', ARGV[9], 'sldexp', '-1', 'data', ARGV[2])
+          redis.call('PEXPIRE', KEYS[2], ARGV[3])
+        elseif ARGV[8] == 'fields' then
+          -- ARGV[12] pairs of name and value from ARGV[13], then the names of NULL columns, removed.
+          local count = tonumber(ARGV[12])
+          if count > 0 then
+            redis.call('HSET', KEYS[2], unpack(ARGV, 13, 12 + 2 * count))
+          end
+          if #ARGV > 12 + 2 * count then
+            redis.call('HDEL', KEYS[2], unpack(ARGV, 13 + 2 * count, #ARGV))
+          end
           redis.call('PEXPIRE', KEYS[2], ARGV[3])
         else
           redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])

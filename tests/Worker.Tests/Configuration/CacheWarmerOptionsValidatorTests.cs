@@ -313,6 +313,7 @@ public class CacheWarmerOptionsValidatorTests
         var failure = Assert.Single(result.Failures!);
         Assert.StartsWith("CacheWarmer:Loaders:product:Format FusionCache ", failure, StringComparison.Ordinal);
         Assert.Single(Validate(With(With(Valid(), "Loaders:product:Format", "HybridCache"), "Loaders:product:Result", "Scalar")).Failures!);
+        Assert.Contains("use Result Row", Assert.Single(Validate(With(With(Valid(), "Loaders:product:Format", "Hash"), "Loaders:product:Result", "Rows")).Failures!), StringComparison.Ordinal);
         Assert.Contains("is not the start of Key", Assert.Single(Validate(With(Valid(), "Loaders:product:InstanceName", "other:")).Failures!), StringComparison.Ordinal);
         Assert.Contains("Row or Rows", failure, StringComparison.Ordinal);
         Assert.False(Validate(With(Valid(), "Loaders:product:Format", "FusionCache")).Failed);
