@@ -88,13 +88,7 @@ public sealed class DistributedCacheFormatTests(RedisFixture redis, PostgresFixt
 
         // Three TTLs (the loader's is 6 s) of reads every 50 ms: every one a hit, the price change included.
         await catalog.SetPriceAsync(1, 4.5m);
-        var sawNewPrice = false;
-        var until = DateTimeOffset.UtcNow.AddSeconds(18);
-        while (DateTimeOffset.UtcNow < until)
-        {
-            sawNewPrice |= await ReadAsync(1) == """{"id":1,"name":"Product 1","price":4.50}""";
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        var sawNewPrice = await AppReads.ReadForAsync(TimeSpan.FromSeconds(18), async () => await ReadAsync(1) == """{"id":1,"name":"Product 1","price":4.50}""");
 
         Assert.Equal(1, factoryCalls);
         Assert.True(sawNewPrice, "a refresh after the price change should have written the new row");

@@ -53,13 +53,7 @@ public sealed class HybridCacheFormatTests(RedisFixture redis, PostgresFixture p
 
         // Three TTLs (the loader's is 6 s) of reads every 50 ms: all hits, and the price change arrives.
         await catalog.SetPriceAsync(1, 4.5m);
-        var sawNewPrice = false;
-        var until = DateTimeOffset.UtcNow.AddSeconds(18);
-        while (DateTimeOffset.UtcNow < until)
-        {
-            sawNewPrice |= (await ReadAsync(1)).Price == 4.5m;
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        var sawNewPrice = await AppReads.ReadForAsync(TimeSpan.FromSeconds(18), async () => (await ReadAsync(1)).Price == 4.5m);
 
         Assert.Equal(1, factoryCalls);
         Assert.True(sawNewPrice, "a refresh after the price change should reach the app");
