@@ -21,7 +21,7 @@ public sealed class HashFormatTests(RedisFixture redis, PostgresFixture postgres
         Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         Assert.Null(lease.ForeignType);
 
-        var written = await lease.WriteAsync("""{"id":1,"name":"Product \"1\"","price":99.00,"note":null,"tags":["a"]}"""u8.ToArray(), TimeSpan.FromSeconds(30));
+        var written = await lease.WriteAsync(HashFields.From("""{"id":1,"name":"Product \"1\"","price":99.00,"note":null,"tags":["a"]}"""u8.ToArray()), TimeSpan.FromSeconds(30));
 
         Assert.Equal(FencedWriteOutcome.Written, written.Outcome);
         var fields = (await db.HashGetAllAsync(key)).ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
@@ -32,7 +32,7 @@ public sealed class HashFormatTests(RedisFixture redis, PostgresFixture postgres
         var next = new RefreshLease(db, prefix, "replica-a", key, ValueFormat.Hash);
         Assert.True((await next.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         await db.HashSetAsync(key, "price", "5.00");
-        Assert.Equal(FencedWriteOutcome.Superseded, (await next.WriteAsync("""{"id":1,"price":1.25}"""u8.ToArray(), TimeSpan.FromSeconds(30))).Outcome);
+        Assert.Equal(FencedWriteOutcome.Superseded, (await next.WriteAsync(HashFields.From("""{"id":1,"price":1.25}"""u8.ToArray()), TimeSpan.FromSeconds(30))).Outcome);
         Assert.Equal("5.00", (string?)await db.HashGetAsync(key, "price"));
     }
 

@@ -10,8 +10,8 @@ namespace CacheWarmer.Worker.Loaders;
 /// </summary>
 internal static class HashFields
 {
-    /// <summary>Name and value pairs, flat, and the names of the NULL columns.</summary>
-    public static (RedisValue[] Fields, RedisValue[] Nulls) From(byte[] rowJson)
+    /// <summary>The row's JSON with its fields: name and value pairs, flat, and the names of the NULL columns.</summary>
+    public static StoredValue From(byte[] rowJson)
     {
         using var row = JsonDocument.Parse(rowJson);
         var fields = new List<RedisValue>();
@@ -34,6 +34,6 @@ internal static class HashFields
             }
         }
 
-        return ([.. fields], [.. nulls]);
+        return new StoredValue(rowJson, [.. fields], [.. nulls]);
     }
 }

@@ -105,23 +105,22 @@ internal sealed class RefreshLease
     /// Writes only if the lease is still ours and nobody wrote or deleted the key since the lease was taken (see
     /// <see cref="RefreshScripts.FencedWrite"/>).
     /// </summary>
-    /// <param name="value">The value's bytes.</param>
+    /// <param name="value">The value as its format stores it (bytes convert to it).</param>
     /// <param name="ttl">Its TTL.</param>
     /// <param name="expiresAt">When it expires: a distributed-cache entry carries it (<c>absexp</c>; -1 when not given).</param>
     /// <param name="notice">A message to publish once the value is written, and its channel (a library's backplane).</param>
-    public async Task<FencedWrite> WriteAsync(byte[] value, TimeSpan ttl, DateTimeOffset? expiresAt = null, (RedisChannel Channel, byte[] Message)? notice = null)
+    public async Task<FencedWrite> WriteAsync(StoredValue value, TimeSpan ttl, DateTimeOffset? expiresAt = null, (RedisChannel Channel, byte[] Message)? notice = null)
     {
         MayHold = false;
         RedisValue[] args =
         [
-            Token, value, (long)ttl.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds,
+            Token, value.Data, (long)ttl.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds,
             _seenDigest, _seenExpiry, ExpiryTolerance.TotalMilliseconds, Layout(_format), expiresAt?.UtcTicks ?? -1,
             notice?.Message ?? RedisValue.EmptyString, notice is { } n ? n.Channel.ToString() : string.Empty,
         ];
         if (_format == ValueFormat.Hash)
         {
-            var (fields, nulls) = HashFields.From(value);
-            args = [.. args, fields.Length / 2, .. fields, .. nulls];
+            args = [.. args, value.Fields.Length / 2, .. value.Fields, .. value.Nulls];
         }
 
         var parts = (RedisResult[])(await _db.ScriptEvaluateAsync(RefreshScripts.FencedWrite, _keys, args).ConfigureAwait(false))!;

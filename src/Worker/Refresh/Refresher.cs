@@ -226,12 +226,7 @@ internal sealed class Refresher(
 
         var ttl = match.Loader.Ttl + Jitter(match.Loader.TtlJitter);
         var writtenAt = time.GetUtcNow();
-        var value = match.Loader.Format switch
-        {
-            ValueFormat.FusionCache => FusionCacheEntry.Wrap(load.Value, writtenAt, writtenAt + ttl),
-            ValueFormat.HybridCache => HybridCacheEntry.Wrap(load.Value, key[match.Loader.InstanceName.Length..], writtenAt, ttl),
-            _ => load.Value,
-        };
+        var value = StoredValue.Of(match.Loader, key, load.Value, writtenAt, ttl);
         var (written, before) = await lease.WriteAsync(value, ttl, writtenAt + ttl, BackplaneNotice(match, writtenAt)).ConfigureAwait(false);
         if (written == FencedWriteOutcome.LeaseLost)
         {
