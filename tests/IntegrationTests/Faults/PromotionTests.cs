@@ -24,7 +24,7 @@ public sealed class PromotionTests(PostgresFixture postgres)
         await using var replica = await RedisServer.StartAsync(["--replicaof", "127.0.0.1", primary.Port.ToString(CultureInfo.InvariantCulture)], TestContext.Current.CancellationToken);
         await using var oldPrimary = await primary.ConnectAsync();
         await using var newPrimary = await replica.ConnectAsync();
-        await Eventually.UntilAsync(async () => (await InfoAsync(newPrimary)).Contains("master_link_status:up", StringComparison.Ordinal), Patience, "the replica should sync");
+        await Eventually.UntilAsync(async () => (await NodeState.ReplicationAsync(newPrimary)).Contains("master_link_status:up", StringComparison.Ordinal), Patience, "the replica should sync");
         var catalog = await PostgresCatalog.CreateAsync(await postgres.CreateDatabaseAsync("promotion"), Keys, TestContext.Current.CancellationToken);
         var config = new WorkerConfig($"{primary.Configuration},{replica.Configuration}", RedisFixture.UniquePrefix("promotion"))
             .WithPostgres(catalog.ConnectionString)
@@ -39,14 +39,14 @@ public sealed class PromotionTests(PostgresFixture postgres)
 
         await Eventually.UntilAsync(() => Enumerable.Range(1, Keys).All(id => managed.TryGetNextRefresh(config.Key(id), out _)), Patience, "every key should become managed");
         await Eventually.UntilAsync(async () => (await Readyz.GetAsync(client)).Status == HttpStatusCode.OK, Patience, "the worker should be ready before the promotion");
-        Assert.DoesNotContain('K', await FlagsAsync(newPrimary));
+        Assert.DoesNotContain('K', await NodeState.FlagsAsync(newPrimary));
 
         await newPrimary.GetServers()[0].ExecuteAsync("REPLICAOF", "NO", "ONE");
         await oldPrimary.GetServers()[0].ExecuteAsync("REPLICAOF", "127.0.0.1", replica.Port.ToString(CultureInfo.InvariantCulture));
-        await Eventually.UntilAsync(async () => (await InfoAsync(oldPrimary)).Contains("master_link_status:up", StringComparison.Ordinal), Patience, "the old primary should follow the new one");
+        await Eventually.UntilAsync(async () => (await NodeState.ReplicationAsync(oldPrimary)).Contains("master_link_status:up", StringComparison.Ordinal), Patience, "the old primary should follow the new one");
         await newPrimary.ConfigureAsync(); // the test's own client learns the new role, as an app's would
 
-        await Eventually.UntilAsync(async () => (await FlagsAsync(newPrimary)).Contains('K', StringComparison.Ordinal), Patience, "the worker should turn notifications on at the new primary");
+        await Eventually.UntilAsync(async () => (await NodeState.FlagsAsync(newPrimary)).Contains('K', StringComparison.Ordinal), Patience, "the worker should turn notifications on at the new primary");
         await Eventually.UntilAsync(
             async () => await Readyz.GetAsync(client) is { Status: HttpStatusCode.OK } r && r.NotificationsDetail.Contains(replica.Configuration, StringComparison.Ordinal),
             Patience,
@@ -60,10 +60,4 @@ public sealed class PromotionTests(PostgresFixture postgres)
             "a managed key deleted on the new primary should be re-warmed");
         Assert.Equal(loadsBefore + 1, (await catalog.LoadsAsync())[1].Count);
     }
-
-    private static async Task<string> InfoAsync(ConnectionMultiplexer connection) =>
-        (string?)await connection.GetServers()[0].ExecuteAsync("INFO", "replication") ?? string.Empty;
-
-    private static async Task<string> FlagsAsync(ConnectionMultiplexer connection) =>
-        (await connection.GetServers()[0].ConfigGetAsync("notify-keyspace-events")).FirstOrDefault().Value ?? string.Empty;
 }

@@ -37,7 +37,7 @@ public sealed class SentinelFailoverTests(PostgresFixture postgres)
 
         await Eventually.UntilAsync(() => Enumerable.Range(1, Keys).All(id => managed.TryGetNextRefresh(config.Key(id), out _)), Patience, "every key should become managed");
         await Eventually.UntilAsync(async () => (await Readyz.GetAsync(client)).Status == HttpStatusCode.OK, Patience, "the worker should be ready before the failover");
-        Assert.DoesNotContain('K', await FlagsAsync(promoted));
+        Assert.DoesNotContain('K', await NodeState.FlagsAsync(promoted));
 
         // Sampled all along: readiness first, then the new primary's flags. The flags only ever grow, so a ready answer
         // that names the new primary while a later read still finds its flags off was a lie.
@@ -48,7 +48,7 @@ public sealed class SentinelFailoverTests(PostgresFixture postgres)
             while (!stop.IsCancellationRequested)
             {
                 var ready = await Readyz.GetAsync(client);
-                samples.Enqueue((ready, await FlagsAsync(promoted)));
+                samples.Enqueue((ready, await NodeState.FlagsAsync(promoted)));
                 await Task.Delay(20, TestContext.Current.CancellationToken);
             }
         }, TestContext.Current.CancellationToken);
@@ -59,7 +59,7 @@ public sealed class SentinelFailoverTests(PostgresFixture postgres)
             async () => await Readyz.GetAsync(client) is { Status: HttpStatusCode.OK } r && r.NotificationsDetail.Contains(newPrimary, StringComparison.Ordinal),
             Patience,
             "readiness should come back on the strength of the new primary's events");
-        Assert.Contains('K', await FlagsAsync(promoted));
+        Assert.Contains('K', await NodeState.FlagsAsync(promoted));
 
         // A managed key deleted on the new primary is warmed again: its del event reached the worker.
         var loadsBefore = (await catalog.LoadsAsync()).GetValueOrDefault(1)?.Count ?? 0;
@@ -102,7 +102,7 @@ public sealed class SentinelFailoverTests(PostgresFixture postgres)
             Patience,
             "readiness should fail, naming the new primary, while its notifications are off");
         Assert.Contains("Kg$xe", notReady.NotificationsDetail, StringComparison.Ordinal);
-        Assert.DoesNotContain('K', await FlagsAsync(promoted));
+        Assert.DoesNotContain('K', await NodeState.FlagsAsync(promoted));
 
         // The operator fixes the new primary: the next beacon's event arrives, and readiness follows.
         await promoted.GetServers()[0].ConfigSetAsync("notify-keyspace-events", "Kg$xe");
@@ -111,7 +111,4 @@ public sealed class SentinelFailoverTests(PostgresFixture postgres)
             Patience,
             "readiness should come back once the new primary sends events");
     }
-
-    private static async Task<string> FlagsAsync(ConnectionMultiplexer connection) =>
-        (await connection.GetServers()[0].ConfigGetAsync("notify-keyspace-events")).FirstOrDefault().Value ?? string.Empty;
 }
