@@ -21,7 +21,7 @@ public sealed class ClusterTests(RedisClusterFixture fixture, PostgresFixture po
         var config = new WorkerConfig(cluster.Configuration, RedisFixture.UniquePrefix("cluster")).WithPostgres(catalog.ConnectionString);
         await using var redis = await cluster.ConnectAsync();
         await ExpiryWatch.EnableAllNotificationsAsync(redis);
-        await using var expiries = await ExpiryWatch.StartAsync(cluster.Configuration, config.Prefix);
+        await using var expiries = await ExpiryWatch.StartAsync(cluster.Configuration, config.Prefix + "product:");
         var db = redis.GetDatabase();
         var keys = Enumerable.Range(1, 30).Select(id => config.Key(id)).ToList();
         var slots = redis.GetServers()[0].ClusterConfiguration!;
