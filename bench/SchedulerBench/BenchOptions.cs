@@ -8,8 +8,9 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/SchedulerBench -- [options]
-          --part triggers|worker|both   what to run (both)
+          --part triggers|worker|cold|both   what to run (both = triggers and worker)
           --keys N                      keys planned / managed (100000)
+          --cold-keys N                 loader keys nobody reads, in the cold part (1000000)
           --ttl SECONDS[,SECONDS...]    refresh period of each key, one triggers run per value (300,30,10)
           --work MS                     simulated refresh time in the triggers part (1)
           --concurrency N               refreshes at once, as Refresh:MaxConcurrency (32)
@@ -22,6 +23,8 @@ internal sealed record BenchOptions
     public string Part { get; init; } = "both";
 
     public int Keys { get; init; } = 100_000;
+
+    public int ColdKeys { get; init; } = 1_000_000;
 
     public IReadOnlyList<TimeSpan> Ttls { get; init; } = [TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10)];
 
@@ -60,8 +63,9 @@ internal sealed record BenchOptions
             var value = args[++i];
             options = name switch
             {
-                "--part" when value is "triggers" or "worker" or "both" => options with { Part = value },
+                "--part" when value is "triggers" or "worker" or "cold" or "both" => options with { Part = value },
                 "--keys" when ArgValues.PositiveInt(value) is { } n => options with { Keys = n },
+                "--cold-keys" when ArgValues.PositiveInt(value) is { } n => options with { ColdKeys = n },
                 "--ttl" when ArgValues.PositiveInts(value) is { } ttls => options with { Ttls = [.. ttls.Select(t => TimeSpan.FromSeconds(t))] },
                 "--work" when ArgValues.PositiveInt(value) is { } ms => options with { Work = TimeSpan.FromMilliseconds(ms) },
                 "--concurrency" when ArgValues.PositiveInt(value) is { } n => options with { Concurrency = n },

@@ -43,6 +43,12 @@ try
         report.Add(await WorkerScale.RunAsync(options, cancel.Token));
     }
 
+    if (options.Part == "cold")
+    {
+        Console.WriteLine($"One replica beside {options.ColdKeys:N0} loader keys nobody reads:");
+        report.Add(await ColdKeys.RunAsync(options.ColdKeys, cancel.Token));
+    }
+
     var markdown = report.Markdown(RunEnvironment.LoadAverage());
     Console.WriteLine();
     Console.Write(markdown);

@@ -9,10 +9,13 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
 {
     private readonly List<TriggerResult> _triggers = [];
     private readonly List<WorkerResult> _workers = [];
+    private readonly List<ColdResult> _cold = [];
 
     public void Add(TriggerResult result) => _triggers.Add(result);
 
     public void Add(WorkerResult result) => _workers.Add(result);
+
+    public void Add(ColdResult result) => _cold.Add(result);
 
     public string Markdown(string loadAfter)
     {
@@ -51,6 +54,20 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
             Line(text, $"| Managed keys that expired | {w.Expirations:N0} |");
             Line(text, $"| Managed heap after a full GC | {w.HeapBytes / 1e6:F0} MB (the whole bench process) |");
             Line(text, $"| Peak working set | {w.PeakWorkingSet / 1e6:F0} MB (the whole bench process) |");
+        }
+
+        foreach (var c in _cold)
+        {
+            string Calls(string command) => c.RedisCalls.GetValueOrDefault(command).ToString("N0", CultureInfo.InvariantCulture);
+            Line(text, "");
+            Line(text, "| One replica beside cold keys | |");
+            Line(text, "|---|---|");
+            Line(text, $"| Loader keys in Redis | {c.Keys:N0} (1 h TTL, never read; default hot-key settings) |");
+            Line(text, $"| First resync (start to quiet) | {c.FirstResync.TotalSeconds:F1} s |");
+            Line(text, $"| Heap the replica holds after it, full GC | {c.HeapBytes / 1e6:F1} MB |");
+            Line(text, $"| Peak working set (whole bench process) | {c.PeakWorkingSet / 1e6:F0} MB |");
+            Line(text, $"| Second resync | {c.Resync.TotalSeconds:F1} s; Redis calls: SCAN {Calls("scan")}, PTTL {Calls("pttl")}, all {c.RedisCalls.Values.Sum():N0} |");
+            Line(text, $"| CPU of that resync | Redis {c.RedisCpuSeconds:F2} s, replica {c.WorkerCpuSeconds:F2} s |");
         }
 
         return text.ToString();

@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(1017, LogLevel.Warning, "A beacon write to {Servers} was refused with READONLY: a primary was demoted while the connection stayed up. Asking the client to re-read the roles now.")]
     public static partial void PrimaryDemoted(ILogger logger, string servers);
 
+    [LoggerMessage(1019, LogLevel.Warning, "The listener remembers {Budget} loader keys, its KnownKeyBudget; keys past it are still sampled and their events still reported, but a resync cannot tell when they are gone. The worker sets the budget to HotKeys:Capacity + HotKeys:PinnedCapacity; raise those if more keys must be followed.")]
+    public static partial void KnownKeysFull(ILogger logger, int budget);
+
     [LoggerMessage(1010, LogLevel.Information, "Reading access samples from stream {Stream}, starting {Minutes} minutes back")]
     public static partial void ReadingSamples(ILogger logger, string stream, double minutes);
 

@@ -40,7 +40,7 @@ public sealed class LfuOwnWritesTests(PostgresFixture postgres)
             "the worker's own writes should raise the key's LFU counter");
 
         // The pin ends 10 s after the warm; with no reads the key cools down 2 s later and is let go.
-        var managed = worker.Get<ManagedKeys>();
+        var managed = worker.Get<ManagedKeyIndex>();
         await Eventually.UntilAsync(
             () => !managed.TryGetNextRefresh(key, out _),
             TimeSpan.FromSeconds(30),

@@ -37,7 +37,7 @@ public sealed class PinnedKeysTests(RedisFixture redis, PostgresFixture postgres
             async () => ((string?)await db.StringGetAsync(config.Key(2)))?.StartsWith("{\"id\":2,", StringComparison.Ordinal) == true,
             Deadline,
             "the pinned key should be warmed once its row exists");
-        Assert.True(worker.Get<ManagedKeys>().TryGetNextRefresh(config.Key(2), out _), "the key should still be managed");
+        Assert.True(worker.Get<ManagedKeyIndex>().TryGetNextRefresh(config.Key(2), out _), "the key should still be managed");
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class PinnedKeysTests(RedisFixture redis, PostgresFixture postgres
         var db = redis.Connection.GetDatabase();
         await using var worker = await WorkerHost.StartAsync(config);
         await Eventually.UntilAsync(async () => await db.KeyExistsAsync(key), Deadline, "the worker should warm the pinned key");
-        var managed = worker.Get<ManagedKeys>();
+        var managed = worker.Get<ManagedKeyIndex>();
         Assert.True(managed.TryGetNextRefresh(key, out var planned));
 
         // The app makes the key permanent; the worker sees it (the key's next look is no longer the one planned).

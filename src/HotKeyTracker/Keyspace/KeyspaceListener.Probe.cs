@@ -77,11 +77,11 @@ public sealed partial class KeyspaceListener
             TimeSpan? ttl = pttl >= 0 ? TimeSpan.FromMilliseconds(pttl) : null;
             if (present)
             {
-                _known[key] = 0;
+                Found(key);
             }
             else
             {
-                _known.TryRemove(key, out _);
+                Gone(key);
             }
 
             var observation = new KeyObservation(key, cause, present, present && ttl is { } t ? now + t : null);

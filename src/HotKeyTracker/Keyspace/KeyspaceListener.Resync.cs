@@ -34,9 +34,15 @@ public sealed partial class KeyspaceListener
         }
     }
 
+    // Every key the SCAN finds is counted and sampled; only the followed ones have their TTL read and are reported.
+    // Known keys the SCAN did not find are probed too, so the consumer hears they are gone. What a resync holds is
+    // bounded by what is followed, however many keys Redis has.
     private async Task<int> ScanAsync(CancellationToken cancellationToken)
     {
+        ForgetUnfollowed();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var sample = new KeySample(_hotKeys.LfuMaxKeys);
+        var found = 0;
         foreach (var server in _redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
         {
             foreach (var pattern in _options.Patterns)
@@ -44,7 +50,14 @@ public sealed partial class KeyspaceListener
                 await foreach (var redisKey in server.KeysAsync(_options.Database, pattern.Glob, _options.ScanPageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
                     var key = (string)redisKey!;
-                    if (pattern.TryMatch(key, out _) && seen.Add(key))
+                    if (!pattern.TryMatch(key, out _))
+                    {
+                        continue;
+                    }
+
+                    found++;
+                    sample.Offer(key);
+                    if (Follows(key) && seen.Add(key))
                     {
                         await _toProbe.Writer.WriteAsync(new ProbeItem(key, KeyObservationCause.Resync, false), cancellationToken).ConfigureAwait(false);
                     }
@@ -52,8 +65,10 @@ public sealed partial class KeyspaceListener
             }
         }
 
-        // Keys we knew of that the SCAN did not find are probed too: if they are gone, consumers must hear it. Hottest
-        // first, so after a flush or a failover to an empty node the keys that matter most are reported missing first.
+        _sample = sample;
+
+        // Hottest first, so after a flush or a failover to an empty node the keys that matter most are reported
+        // missing first.
         var gone = _known.Keys.Where(key => !seen.Contains(key));
         if (_model is { } model)
         {
@@ -65,7 +80,7 @@ public sealed partial class KeyspaceListener
             await _toProbe.Writer.WriteAsync(new ProbeItem(key, KeyObservationCause.Resync, false), cancellationToken).ConfigureAwait(false);
         }
 
-        return seen.Count;
+        return found;
     }
 
     // Reads (and where allowed, adds) each primary's notification flags. Where CONFIG is renamed or forbidden (managed

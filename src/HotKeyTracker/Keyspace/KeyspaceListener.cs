@@ -29,8 +29,7 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
     private readonly Channel<string> _resyncRequests = Channel.CreateBounded<string>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    // Keys last seen to exist: a resync probes the ones its SCAN no longer finds, so their consumers hear they are gone.
-    private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
+    private readonly IKeyInterest? _interest;
 
     /// <summary>Creates the listener; it starts with the host.</summary>
     public KeyspaceListener(
@@ -39,14 +38,17 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
         TimeProvider time,
         ILogger<KeyspaceListener> logger,
         HotKeyModel? model = null,
-        IOptions<HotKeyOptions>? hotKeys = null)
+        IOptions<HotKeyOptions>? hotKeys = null,
+        IKeyInterest? interest = null)
     {
+        _interest = interest;
         _redis = redis;
         _options = options.Value;
         _model = model;
         _hotKeys = hotKeys?.Value ?? new HotKeyOptions();
         _time = time;
         _logger = logger;
+        _sample = new KeySample(_hotKeys.LfuMaxKeys);
         _observations = Channel.CreateBounded<KeyObservation>(new BoundedChannelOptions(_options.ObservationCapacity)
         {
             SingleWriter = true,
@@ -183,9 +185,6 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
             _resyncRequests.Writer.TryWrite("reconnect");
         }
     }
-
-    /// <summary>The loader keys last seen to exist.</summary>
-    public IEnumerable<string> KnownKeys => _known.Keys;
 
     /// <summary>Asks for a resync (as after a reconnect); returns at once.</summary>
     public void RequestResync(string reason) => _resyncRequests.Writer.TryWrite(reason);

@@ -44,4 +44,11 @@ public sealed class KeyspaceOptions
 
     /// <summary>Observations buffered for the consumer; past this a resync is requested instead of growing.</summary>
     public int ObservationCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// The most keys the listener remembers as existing (those an <see cref="IKeyInterest"/> wants, or the first it
+    /// finds without one); a resync reports the remembered ones that are gone. The worker sets it to
+    /// <c>HotKeys:Capacity</c> + <c>HotKeys:PinnedCapacity</c>.
+    /// </summary>
+    public int KnownKeyBudget { get; set; } = 100_000;
 }

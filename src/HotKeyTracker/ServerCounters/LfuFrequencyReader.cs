@@ -10,8 +10,8 @@ namespace CacheWarmer.HotKeyTracker.ServerCounters;
 /// <summary>
 /// Where Redis runs an LFU eviction policy, it counts every read of every key itself, apps sending no samples
 /// included. Once per <see cref="HotKeyOptions.LfuPollInterval"/> this reads <c>OBJECT FREQ</c> of the loader keys the
-/// listener knows (pipelined, at most <see cref="HotKeyOptions.LfuMaxKeys"/>) and adds to the model the reads that
-/// counter stands for over the interval (see <see cref="ReadsPerMinute"/>). Without an LFU policy it does nothing.
+/// listener follows and of its sample of the others (pipelined, at most <see cref="HotKeyOptions.LfuMaxKeys"/>) and
+/// adds to the model the reads that counter stands for over the interval (see <see cref="ReadsPerMinute"/>). Without an LFU policy it does nothing.
 /// </summary>
 /// <remarks>
 /// Redis counts the worker's own writes as accesses too (a <c>SET</c> or <c>PEXPIRE</c> looks the key up; Redis 7.0
@@ -66,7 +66,7 @@ public sealed class LfuFrequencyReader : BackgroundService
         var ownWriteWindow = TimeSpan.FromMinutes(lfu.DecayMinutes);
         var asOf = _time.GetUtcNow();
         _listener.ForgetOwnWritesBefore(asOf - ownWriteWindow);
-        var keys = _listener.KnownKeys.Where(k => !(_listener.LastOwnWrite(k) > asOf - ownWriteWindow)).Take(_options.LfuMaxKeys).ToList();
+        var keys = _listener.CounterCandidates.Where(k => !(_listener.LastOwnWrite(k) > asOf - ownWriteWindow)).Take(_options.LfuMaxKeys).ToList();
         var counted = 0;
         for (var start = 0; start < keys.Count; start += Batch)
         {

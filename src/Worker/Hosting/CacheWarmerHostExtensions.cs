@@ -61,6 +61,7 @@ public static class CacheWarmerHostExtensions
                 keyspace.RequiredFlags = KeyspaceFlags.Required + KeyspaceFlags.HashEvents;
             }
             keyspace.InstanceId = replica.Id;
+            keyspace.KnownKeyBudget = (int)Math.Min(int.MaxValue, (long)cacheWarmer.Value.HotKeys.Capacity + cacheWarmer.Value.HotKeys.PinnedCapacity);
             foreach (var loader in cacheWarmer.Value.Loaders.Values)
             {
                 if (KeyPattern.TryParse(loader.Key, out var pattern, out _))
@@ -81,6 +82,8 @@ public static class CacheWarmerHostExtensions
             model.Database = redis.Database;
         });
         services.TryAddSingleton<HotKeyPolicy>();
+        services.TryAddSingleton<ManagedKeyIndex>();
+        services.TryAddSingleton<IKeyInterest>(sp => sp.GetRequiredService<ManagedKeyIndex>());
 
         services.TryAddSingleton<LoadTimeEstimator>();
         services.TryAddSingleton<RefreshPlanner>();

@@ -17,7 +17,7 @@ namespace CacheWarmer.Worker.Http;
 /// </summary>
 internal sealed class HotKeysHandler(
     HotKeyModel model,
-    ManagedKeys managed,
+    ManagedKeyIndex managed,
     IConnectionMultiplexer redis,
     IOptions<CacheWarmerOptions> options,
     TimeProvider time)
@@ -41,7 +41,7 @@ internal sealed class HotKeysHandler(
         if (estimates.Count < count)
         {
             var listed = estimates.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
-            estimates.AddRange(managed.ManagedKeyNames().Where(k => !listed.Contains(k)).Take(count - estimates.Count).Select(model.Estimate));
+            estimates.AddRange(managed.Names().Where(k => !listed.Contains(k)).Take(count - estimates.Count).Select(model.Estimate));
         }
 
         var ttls = await ReadTtlsAsync(estimates).ConfigureAwait(false);

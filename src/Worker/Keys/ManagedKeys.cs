@@ -19,6 +19,7 @@ namespace CacheWarmer.Worker.Keys;
 /// finds the key fresh and plans it, or warms it when it is missing); a key that cools down is let expire.
 /// </summary>
 internal sealed partial class ManagedKeys(
+    ManagedKeyIndex index,
     IKeyObservationSource observations,
     HotKeyModel model,
     HotKeyPolicy policy,
@@ -230,7 +231,7 @@ internal sealed partial class ManagedKeys(
         var state = _keys[key];
         state.Expiry = expiry;
         state.FireAt = fireAt;
-        Publish(key, fireAt);
+        index.Publish(key, fireAt);
         await scheduler.ScheduleAsync(key, fireAt, expiry, missed, cancellationToken, failures).ConfigureAwait(false);
     }
 
@@ -238,7 +239,7 @@ internal sealed partial class ManagedKeys(
     {
         if (_keys.Remove(key))
         {
-            Unpublish(key);
+            index.Unpublish(key);
             await scheduler.UnscheduleAsync(key, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -29,7 +29,7 @@ public sealed class FlushTests(PostgresFixture postgres)
             // beacon is beaten every 200 ms here so detection is a small part of the time this test waits for.
             .With("CacheWarmer:Redis:BeaconInterval", "00:00:00.200");
         await using var worker = await WorkerHost.StartAsync(config);
-        var managed = worker.Get<ManagedKeys>();
+        var managed = worker.Get<ManagedKeyIndex>();
         var db = connection.GetDatabase();
         for (var id = 1; id <= Keys; id++)
         {

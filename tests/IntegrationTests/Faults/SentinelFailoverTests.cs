@@ -29,7 +29,7 @@ public sealed class SentinelFailoverTests(PostgresFixture postgres)
             .With("CacheWarmer:Loaders:product:Ttl", "00:05:00");
         await using var worker = await WorkerHost.StartAsync(config);
         using var client = worker.CreateClient();
-        var managed = worker.Get<ManagedKeys>();
+        var managed = worker.Get<ManagedKeyIndex>();
         for (var id = 1; id <= Keys; id++)
         {
             await direct.GetDatabase().StringSetAsync(config.Key(id), "written by the app", TimeSpan.FromMinutes(5));

@@ -50,7 +50,7 @@ public sealed class WarmEndpointTests(WarmWorker worker) : IClassFixture<WarmWor
         Assert.Equal(0, progress.GetProperty("failed").GetInt32());
         Assert.Equal(3, progress.GetProperty("outcomes").GetProperty("loaded").GetInt32());
 
-        var managed = worker.Host.Get<ManagedKeys>();
+        var managed = worker.Host.Get<ManagedKeyIndex>();
         Assert.False(managed.TryGetNextRefresh(config.Key(4), out _), "only warmed keys are managed here");
         for (var i = 1; i <= 3; i++)
         {
@@ -112,7 +112,7 @@ public sealed class WarmEndpointTests(WarmWorker worker) : IClassFixture<WarmWor
             await db.StringSetAsync(key, "written by the app", TimeSpan.FromMinutes(1));
         }
 
-        var managed = worker.Host.Get<ManagedKeys>();
+        var managed = worker.Host.Get<ManagedKeyIndex>();
         Assert.DoesNotContain(existing, k => managed.TryGetNextRefresh(k, out _));
 
         var response = await worker.Client.PostWarmAsync($$"""{"pattern": "{{config.Prefix}}product:4[0-9]"}""", "?wait=true");

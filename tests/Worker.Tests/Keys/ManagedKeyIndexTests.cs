@@ -1,0 +1,48 @@
+using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Keys;
+using CacheWarmer.Worker.Loaders;
+using Microsoft.Extensions.Options;
+
+namespace CacheWarmer.Worker.Tests.Keys;
+
+public sealed class ManagedKeyIndexTests
+{
+    [Fact]
+    public void Among_hot_keys_only_the_managed_ones_are_followed()
+    {
+        var index = Index(minRate: 10, capacity: 100);
+        index.Publish("product:1", DateTimeOffset.UnixEpoch);
+
+        Assert.True(index.Wants("product:1"));
+        Assert.False(index.Wants("product:2"));
+
+        index.Unpublish("product:1");
+        Assert.False(index.Wants("product:1"));
+    }
+
+    [Fact]
+    public void When_every_key_is_managed_every_key_is_followed_until_capacity_is_reached()
+    {
+        var index = Index(minRate: 0, capacity: 2);
+        Assert.True(index.Wants("product:9"));
+
+        index.Publish("product:1", DateTimeOffset.UnixEpoch);
+        index.Publish("product:1", DateTimeOffset.UnixEpoch.AddSeconds(1));
+        Assert.True(index.Wants("product:9"));
+        index.Publish("product:2", DateTimeOffset.UnixEpoch);
+
+        Assert.False(index.Wants("product:9"));
+        Assert.True(index.Wants("product:2"));
+        Assert.True(index.TryGetNextRefresh("product:1", out var next));
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(1), next);
+    }
+
+    private static ManagedKeyIndex Index(double minRate, int capacity)
+    {
+        var options = new CacheWarmerOptions();
+        options.Loaders["product"] = new LoaderOptions { Key = "product:{id}", Source = "catalog", Query = "SELECT @id" };
+        options.HotKeys.MinRatePerMinute = minRate;
+        options.HotKeys.Capacity = capacity;
+        return new ManagedKeyIndex(new HotKeyPolicy(new LoaderCatalog(Options.Create(options)), Options.Create(options)));
+    }
+}
