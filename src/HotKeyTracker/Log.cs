@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(1019, LogLevel.Warning, "The listener remembers {Budget} loader keys, its KnownKeyBudget; keys past it are still sampled and their events still reported, but a resync cannot tell when they are gone. The worker sets the budget to HotKeys:Capacity + HotKeys:PinnedCapacity; raise those if more keys must be followed.")]
     public static partial void KnownKeysFull(ILogger logger, int budget);
 
+    [LoggerMessage(1020, LogLevel.Warning, "The primary {Servers} is unreachable; re-reading the topology (after 1 s, then up to every 30 s) until it is back or replaced (a Redis Cluster or Sentinel promotes a replica), so writes and keyspace notifications move to the new primary.")]
+    public static partial void PrimaryUnreachable(ILogger logger, string servers);
+
     [LoggerMessage(1010, LogLevel.Information, "Reading access samples from stream {Stream}, starting {Minutes} minutes back")]
     public static partial void ReadingSamples(ILogger logger, string stream, double minutes);
 

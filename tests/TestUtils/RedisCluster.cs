@@ -56,6 +56,9 @@ public sealed class RedisCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the node on <paramref name="port"/> with SIGKILL, as a crash would; its replica takes over after the node timeout (2 s).</summary>
+    public Task KillNodeAsync(int port) => _nodes.Single(n => n.Port == port).Process.StopAsync();
+
     public async Task<ConnectionMultiplexer> ConnectAsync() =>
         await ConnectionMultiplexer.ConnectAsync(Configuration + ",abortConnect=false,allowAdmin=true").ConfigureAwait(false);
 
@@ -93,7 +96,8 @@ public sealed class RedisCluster : IAsyncDisposable
         return new Node(port, process);
     }
 
-    // Every node reports the cluster ok and all 16,384 slots served.
+    // Every node reports the cluster ok and all 16,384 slots served, and three replicas are in sync with their
+    // primaries (until then a client may take a replica-to-be for a primary).
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -101,11 +105,17 @@ public sealed class RedisCluster : IAsyncDisposable
         while (true)
         {
             var ready = true;
+            var replicas = 0;
             foreach (var node in _nodes)
             {
-                var info = (string?)await redis.GetServer("127.0.0.1", node.Port).ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false) ?? "";
+                var server = redis.GetServer("127.0.0.1", node.Port);
+                var info = (string?)await server.ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false) ?? "";
                 ready &= info.Contains("cluster_state:ok", StringComparison.Ordinal) && info.Contains("cluster_slots_ok:16384", StringComparison.Ordinal);
+                var replication = (string?)await server.ExecuteAsync("INFO", "replication").ConfigureAwait(false) ?? "";
+                replicas += replication.Contains("role:slave", StringComparison.Ordinal) && replication.Contains("master_link_status:up", StringComparison.Ordinal) ? 1 : 0;
             }
+
+            ready &= replicas == 3;
 
             if (ready)
             {

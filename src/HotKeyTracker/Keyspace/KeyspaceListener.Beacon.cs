@@ -17,6 +17,13 @@ public sealed partial class KeyspaceListener
     private readonly Channel<bool> _beaconWake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+    // How soon, and at most how rarely, the topology is re-read while a primary is unreachable.
+    private static readonly TimeSpan RediscoverFirst = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RediscoverMost = TimeSpan.FromSeconds(30);
+
+    private DateTimeOffset? _primaryDownSince;
+    private DateTimeOffset _lastRediscovery;
+    private TimeSpan _rediscoverAfter = RediscoverFirst;
     private TaskCompletionSource _beaconSignal = NewSignal();
     private long _beaconSequence;
     private string? _beaconPrimaries;
@@ -55,6 +62,7 @@ public sealed partial class KeyspaceListener
 
     private async Task BeatAsync(CancellationToken cancellationToken)
     {
+        await RediscoverIfAPrimaryIsDownAsync().ConfigureAwait(false);
         var targets = BeaconTargets();
         if (targets.Count == 0)
         {
@@ -131,6 +139,56 @@ public sealed partial class KeyspaceListener
                 RequestResync("notifications missing");
             }
         }
+    }
+
+    // A primary the client cannot reach may have been replaced (a Redis Cluster promotes its replica by itself, with no
+    // client told): the client would only look again at its next periodic check, a minute on, and until then it sends
+    // that primary's slots nowhere and the promoted node gets no notify-keyspace-events. Ask it to re-read the
+    // topology while such a primary still serves slots, after 1 s, then less often (up to every 30 s).
+    private async Task RediscoverIfAPrimaryIsDownAsync()
+    {
+        var down = UnreachablePrimaries();
+        if (down.Count == 0)
+        {
+            _primaryDownSince = null;
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        if (_primaryDownSince is null)
+        {
+            _primaryDownSince = now;
+            _rediscoverAfter = RediscoverFirst;
+            Log.PrimaryUnreachable(_logger, string.Join(", ", down));
+        }
+
+        if (now - _lastRediscovery < _rediscoverAfter)
+        {
+            return;
+        }
+
+        _lastRediscovery = now;
+        _rediscoverAfter = _rediscoverAfter * 2 > RediscoverMost ? RediscoverMost : _rediscoverAfter * 2;
+        try
+        {
+            await _redis.ConfigureAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.BeaconWriteFailed(_logger, string.Join(", ", down), ex);
+        }
+    }
+
+    // Primaries the client holds but cannot reach; on a cluster only those the reachable nodes say still serve slots
+    // (a failed primary whose replica took over serves none, and stays listed until it comes back).
+    private List<string> UnreachablePrimaries()
+    {
+        var servers = _redis.GetServers();
+        var cluster = servers.FirstOrDefault(s => s.IsConnected && s.ServerType == ServerType.Cluster)?.ClusterConfiguration;
+        return [.. servers
+            .Where(s => !s.IsConnected && !s.IsReplica)
+            .Where(s => s.ServerType != ServerType.Cluster || cluster?[s.EndPoint]?.Slots is not { Count: 0 })
+            .Select(s => s.EndPoint.ToString() ?? "?")];
     }
 
     private static string Names(IEnumerable<BeaconTarget> targets) => string.Join(", ", targets.Select(t => t.Endpoint));

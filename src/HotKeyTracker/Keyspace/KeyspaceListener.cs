@@ -137,8 +137,17 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
     // After a server restart the client does not always restore these pattern subscriptions (seen with
     // StackExchange.Redis 3.4: the subscription connection came back with no PSUBSCRIBE on it). Every resync therefore
     // subscribes afresh before it scans, and the scan covers whatever was written in between.
+    // The client subscribes a keyspace channel on its known primaries one after the other, so one that cannot be reached
+    // (killed, its replica promoted) holds up, then fails, the subscription of the rest. While one is unreachable the
+    // channels are left as they are: the client subscribes the nodes it discovers by itself, and the dance runs again
+    // at the first resync after every primary is reachable.
     private async Task ResubscribeAsync()
     {
+        if (_redis.GetServers().Any(s => !s.IsConnected && !s.IsReplica))
+        {
+            return;
+        }
+
         var subscriber = _redis.GetSubscriber();
         foreach (var prefix in DistinctPrefixes(_options.Patterns))
         {
