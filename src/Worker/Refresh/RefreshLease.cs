@@ -57,6 +57,13 @@ internal sealed class RefreshLease
     /// </summary>
     public string? ForeignType { get; private set; }
 
+    /// <summary>
+    /// What is unknown about the library entry the won lease found at the data key, when its layout is not the one
+    /// the loader's format writes (<see cref="EntryLayouts"/>): an app on a version or serializer whose entries the
+    /// worker was not verified against, which it must not overwrite.
+    /// </summary>
+    public string? UnknownLayout { get; private set; }
+
     /// <summary>True while this attempt may hold the lease (until release, the fenced write or the fail-safe).</summary>
     public bool MayHold { get; private set; }
 
@@ -94,6 +101,7 @@ internal sealed class RefreshLease
         _seenDigest = (string)parts[2]!;
         var kind = _seenDigest.Length == 0 ? null : _seenDigest[.._seenDigest.IndexOf(':', StringComparison.Ordinal)];
         ForeignType = kind is null || kind == RedisType(_format) ? null : kind;
+        UnknownLayout = parts.Length > 4 ? EntryLayouts.Unknown(_format, (string)parts[4]!, (byte[])parts[5]!, (byte[])parts[6]!) : null;
         _seenExpiry = pttl >= 0 ? (long)parts[3] + pttl : pttl;
         return (true, pttl, null);
     }

@@ -30,11 +30,22 @@ internal static class RefreshScripts
         """;
 
     // The end of a won acquire or take-over: the data key's PTTL, its digest and Redis's clock in ms, so the fenced
-    // write can tell whether anyone wrote or deleted the key meanwhile.
+    // write can tell whether anyone wrote or deleted the key meanwhile; for a library's entry also its field names
+    // (sorted, comma-separated) and the first 9 and last 2 bytes of its data, enough to tell a layout the worker
+    // does not write (EntryLayouts).
     private const string Seen = """
           local t = redis.call('TIME')
           local pttl = redis.call('PTTL', KEYS[2])
-          return {1, pttl, digestOf(KEYS[2], layout), tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+          local seen = {1, pttl, digestOf(KEYS[2], layout), tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+          if layout == 'hash' and redis.call('TYPE', KEYS[2])['ok'] == 'hash' then
+            local names = redis.call('HKEYS', KEYS[2])
+            table.sort(names)
+            local data = redis.call('HGET', KEYS[2], 'data') or ''
+            seen[5] = table.concat(names, ',')
+            seen[6] = string.sub(data, 1, 9)
+            seen[7] = string.sub(data, -2)
+          end
+          return seen
 
         """;
 

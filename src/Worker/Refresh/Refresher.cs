@@ -182,6 +182,14 @@ internal sealed class Refresher(
             return new RefreshResult(key, RefreshOutcome.NotManaged, null);
         }
 
+        if (lease.UnknownLayout is { } unknown)
+        {
+            // The app's library keeps its entry in a layout the worker does not write: a version or serializer it was
+            // not verified against. Its own entry is left as it is rather than replaced by one it may not read.
+            Log.UnknownEntryLayout(logger, key, match.Loader.Name, match.Loader.Format.ToString(), unknown, EntryLayouts.Verified(match.Loader.Format));
+            return new RefreshResult(key, RefreshOutcome.NotManaged, null);
+        }
+
         if (pttl == -1)
         {
             return new RefreshResult(key, RefreshOutcome.NotManaged, null);

@@ -70,4 +70,7 @@ internal static partial class Log
 
     [LoggerMessage(2022, LogLevel.Warning, "{Managed} keys are managed, CacheWarmer:HotKeys:Capacity ({Capacity}) + PinnedCapacity ({PinnedCapacity}): further pins (warms, warmups), such as {Key}, are warmed once but not kept warm. Raise CacheWarmer:HotKeys:PinnedCapacity; cachewarmer_pin_capacity_reached_total counts the pins refused. Logged once.")]
     public static partial void PinnedKeysFull(ILogger logger, int managed, int capacity, int pinnedCapacity, LogText key);
+
+    [LoggerMessage(2040, LogLevel.Error, "{Key} ({Loader}) holds a {Format} entry the worker does not know: {Unknown}. The worker leaves this key alone. Verified: {Verified}; check the apps' library version and serializer, or the loader's Format")]
+    public static partial void UnknownEntryLayout(ILogger logger, LogText key, string loader, string format, string unknown, string verified);
 }

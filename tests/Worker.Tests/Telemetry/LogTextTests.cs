@@ -37,6 +37,7 @@ public sealed class LogTextTests
         ["LeaseTakenOver"] = (l, k) => Log.LeaseTakenOver(l, k, "replica-2"),
         ["OwnLeaseTakenOver"] = (l, k) => Log.OwnLeaseTakenOver(l, k),
         ["ForeignValue"] = (l, k) => Log.ForeignValue(l, k, "product", "hash", "String"),
+        ["UnknownEntryLayout"] = (l, k) => Log.UnknownEntryLayout(l, k, "product", "HybridCache", "data starting 7B22", "HybridCache 10.11.0"),
         ["PinnedKeyAbsent"] = (l, k) => Log.PinnedKeyAbsent(l, k, 3, 800),
         ["PinnedKeysFull"] = (l, k) => Log.PinnedKeysFull(l, 10, 5, 5, k),
         ["Superseded"] = (l, k) => Log.Superseded(l, k, "product", -2),

@@ -1,0 +1,3 @@
+using CacheWarmer.TestUtils;
+
+[assembly: AssemblyFixture(typeof(RedisFixture))]
