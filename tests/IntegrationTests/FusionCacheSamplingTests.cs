@@ -51,7 +51,7 @@ public sealed class FusionCacheSamplingTests(RedisFixture redis, PostgresFixture
             },
             CancellationToken.None);
 
-        var managed = worker.Get<ManagedKeys>();
+        var managed = worker.Get<ManagedKeyIndex>();
         await Eventually.UntilAsync(
             async () => managed.TryGetNextRefresh(instance + "v2:product:1", out _) && (await catalog.LoadsAsync()).ContainsKey(1),
             TimeSpan.FromSeconds(20),
