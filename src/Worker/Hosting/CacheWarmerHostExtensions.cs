@@ -8,7 +8,7 @@ using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Refresh;
 using CacheWarmer.Worker.Sources;
 using CacheWarmer.Worker.Telemetry;
-using CacheWarmer.Worker.Warming;
+using CacheWarmer.Worker.WarmRequests;
 using CacheWarmer.Worker.Warmups;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -117,7 +117,7 @@ public static class CacheWarmerHostExtensions
             q.ConfigureScheduler(scheduler => scheduler.InstanceName = "cachewarmer-" + Guid.NewGuid().ToString("N"));
             q.UseInMemoryStore(_ => { });
             q.UseDefaultThreadPool(2);
-            q.AddJob<WarmupJob>(job => job.WithIdentity(WarmupJob.Key).StoreDurably());
+            q.AddJob<WarmupQuartzJob>(job => job.WithIdentity(WarmupQuartzJob.Key).StoreDurably());
         });
         builder.Services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
         // Registered last so it stops first: running refreshes finish before the rest shuts down.

@@ -1,5 +1,5 @@
 using CacheWarmer.Contracts.Http;
-using CacheWarmer.Worker.Warming;
+using CacheWarmer.Worker.WarmRequests;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

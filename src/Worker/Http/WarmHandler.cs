@@ -3,7 +3,7 @@ using CacheWarmer.Contracts.Http;
 using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Telemetry;
 using CacheWarmer.Worker.Loaders;
-using CacheWarmer.Worker.Warming;
+using CacheWarmer.Worker.WarmRequests;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;

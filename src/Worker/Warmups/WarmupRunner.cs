@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Hosting;
 using CacheWarmer.Worker.Loaders;
-using CacheWarmer.Worker.Warming;
+using CacheWarmer.Worker.WarmRequests;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

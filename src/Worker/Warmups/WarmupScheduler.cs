@@ -31,9 +31,9 @@ internal sealed class WarmupScheduler(
             var cron = new CronExpression(warmup.Cron, zone!);
             var start = WarmupWindow.CatchUpStart(cron, warmup, time.GetUtcNow());
             var trigger = TriggerBuilder.Create(time)
-                .WithIdentity(name, WarmupJob.TriggerGroup)
-                .ForJob(WarmupJob.Key)
-                .UsingJobData(WarmupJob.NameData, name)
+                .WithIdentity(name, WarmupQuartzJob.TriggerGroup)
+                .ForJob(WarmupQuartzJob.Key)
+                .UsingJobData(WarmupQuartzJob.NameData, name)
                 .StartAt(start)
                 .WithSchedule(CronScheduleBuilder.Create(warmup.Cron).InTimeZone(zone).WithMisfireInstruction(CronTriggerMisfireInstruction.IgnoreMisfires))
                 .Build();

@@ -1,7 +1,7 @@
 using System.Net;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
-using CacheWarmer.Worker.Warming;
+using CacheWarmer.Worker.WarmRequests;
 
 namespace CacheWarmer.IntegrationTests.Http;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
-using CacheWarmer.Worker.Warming;
+using CacheWarmer.Worker.WarmRequests;
 
 namespace CacheWarmer.IntegrationTests.Http;
 

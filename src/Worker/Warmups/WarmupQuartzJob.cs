@@ -3,7 +3,7 @@ using Quartz;
 namespace CacheWarmer.Worker.Warmups;
 
 /// <summary>The durable Quartz job of every warmup: hands the firing, by its scheduled time, to the runner.</summary>
-internal sealed class WarmupJob(WarmupRunner runner) : IJob
+internal sealed class WarmupQuartzJob(WarmupRunner runner) : IJob
 {
     public static readonly JobKey Key = new("warmup", "cachewarmer");
 

@@ -5,7 +5,7 @@ using CacheWarmer.Worker.Refresh;
 using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
-namespace CacheWarmer.Worker.Warming;
+namespace CacheWarmer.Worker.WarmRequests;
 
 /// <summary>
 /// Warms one key through the same <see cref="Refresher"/> as the scheduled refreshes: single flight, the lease, the

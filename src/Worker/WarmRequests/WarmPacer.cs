@@ -1,7 +1,7 @@
 using CacheWarmer.Worker.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace CacheWarmer.Worker.Warming;
+namespace CacheWarmer.Worker.WarmRequests;
 
 /// <summary>
 /// The pace of every warm on this replica together: at most <see cref="WarmOptions.MaxConcurrency"/> keys at once and

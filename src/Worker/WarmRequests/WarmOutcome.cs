@@ -1,6 +1,6 @@
 using CacheWarmer.Worker.Refresh;
 
-namespace CacheWarmer.Worker.Warming;
+namespace CacheWarmer.Worker.WarmRequests;
 
 /// <summary>How warming one key ended; <see cref="WarmOutcomes.Label"/> is its name in the API and in metrics.</summary>
 internal enum WarmOutcome

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace CacheWarmer.Worker.Warming;
+namespace CacheWarmer.Worker.WarmRequests;
 
 /// <summary>
 /// Runs warm jobs in the background and remembers the last <see cref="Kept"/> of them, in this replica's memory only:

@@ -1,6 +1,6 @@
 using CacheWarmer.Contracts.Http;
 
-namespace CacheWarmer.Worker.Warming;
+namespace CacheWarmer.Worker.WarmRequests;
 
 /// <summary>Where a warm job stands.</summary>
 internal enum WarmJobState
