@@ -17,7 +17,8 @@ internal sealed record LabOptions
 
           --scenario S      expiry: N readers arrive when one popular key expires (default)
                             zipf:   steady Zipf(1.1) reads over --keys keys for --duration
-          --strategy LIST   comma list of none, lock, singleflight, fusioncache, hybridcache, cachewarmer (default all)
+          --strategy LIST   comma list of none, lock, singleflight, fusioncache, hybridcache, cachewarmer,
+                            fusioncache-full, fusioncache+cachewarmer (default all)
           --requests N      expiry: readers in the burst, split over the reader processes (default 100; up to 100000)
           --replicas R      reader processes, like replicas of an app (default 1)
           --backend-delay S seconds the backend query sleeps (default 2 for expiry, 0.02 for zipf)
@@ -32,7 +33,14 @@ internal sealed record LabOptions
           --out DIR         write DIR/results.md and DIR/*.svg
         """;
 
-    public static readonly string[] AllStrategies = ["none", "lock", "singleflight", "fusioncache", "hybridcache", "cachewarmer"];
+    public static readonly string[] AllStrategies =
+        ["none", "lock", "singleflight", "fusioncache", "hybridcache", "cachewarmer", "fusioncache-full", "fusioncache+cachewarmer"];
+
+    /// <summary>Whether the strategy runs the CacheWarmer worker beside its readers.</summary>
+    public static bool RunsWorker(string strategy) => strategy is "cachewarmer" or "fusioncache+cachewarmer";
+
+    /// <summary>Whether the strategy's readers keep entries through a cache library (a RedisCache hash in Redis).</summary>
+    public static bool UsesLibrary(string strategy) => strategy is "fusioncache" or "hybridcache" or "fusioncache-full" or "fusioncache+cachewarmer";
 
     public LabScenario Scenario { get; init; } = LabScenario.Expiry;
 
@@ -180,7 +188,7 @@ internal sealed record LabOptions
         }
 
         var floor = options.WorkerBuffer + options.WorkerLeaseTtl;
-        if (options.Strategies.Contains("cachewarmer") && options.Ttl <= floor)
+        if (options.Strategies.Any(RunsWorker) && options.Ttl <= floor)
         {
             return string.Create(
                 CultureInfo.InvariantCulture,

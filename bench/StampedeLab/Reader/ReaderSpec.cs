@@ -46,6 +46,12 @@ internal sealed record ReaderSpec
     /// <summary>The Redis key of product <paramref name="id"/> for the plain cache-aside strategies (and the worker).</summary>
     public string DataKey(int id) => Namespace + "product:" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The Redis key of product <paramref name="id"/> for the "fusioncache-full" apps: RedisCache's InstanceName (the
+    /// namespace), FusionCache's wire-format prefix and the app's CacheKeyPrefix. The worker's loader names the same.
+    /// </summary>
+    public string FusionCacheDataKey(int id) => Namespace + "v2:" + Strategies.FusionCacheFullOptions.CacheKey(id);
+
     /// <summary>Where the parent publishes the burst instant (Unix ms) once it knows when the key expires.</summary>
     public static string BurstKey(string ns) => ns + "burst-at";
 }
