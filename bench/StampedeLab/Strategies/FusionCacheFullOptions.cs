@@ -27,7 +27,7 @@ internal static class FusionCacheFullOptions
 
     public static readonly TimeSpan CircuitBreakerDuration = TimeSpan.FromSeconds(2);
 
-    /// <summary>The cache key's prefix: FusionCache asks named caches with a distributed locker for one.</summary>
+    /// <summary>FusionCache puts it before every key the app names: it asks named caches with a distributed locker for one.</summary>
     public const string CacheKeyPrefix = "app:";
 
     /// <summary>
@@ -39,7 +39,8 @@ internal static class FusionCacheFullOptions
     /// <summary>The apps' CacheName, shared by their nodes (and told to the worker): the backplane channel is named after it.</summary>
     public static string CacheName(string ns) => ns + "app";
 
-    public static string CacheKey(int id) => CacheKeyPrefix + "product:" + id.ToString(CultureInfo.InvariantCulture);
+    /// <summary>The key the app names (FusionCache prefixes it with <see cref="CacheKeyPrefix"/>).</summary>
+    public static string CacheKey(int id) => "product:" + id.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The product id of a FusionCache key, as the cache's events name it.</summary>
     public static int? IdOf(string? key) =>

@@ -42,13 +42,7 @@ internal sealed class FusionCacheFullStrategy : IReadStrategy
         _cache.SetupBackplane(_backplane);
         _cache.SetupDistributedLocker(_locker);
         // Fail-safe answered with the old value (the factory timed out or failed): the read did not get a fresh one.
-        _cache.Events.FailSafeActivate += (_, e) =>
-        {
-            if (FusionCacheFullOptions.IdOf(e.Key) is { } id)
-            {
-                _staleServed.Mark(id);
-            }
-        };
+        _cache.Events.FailSafeActivate += (_, e) => Mark(_staleServed, e.Key);
     }
 
     public async Task<ReadOutcome> ReadAsync(int id, CancellationToken cancellationToken)
@@ -61,7 +55,18 @@ internal sealed class FusionCacheFullStrategy : IReadStrategy
             token: cancellationToken);
         var end = Stopwatch.GetTimestamp();
         var stale = _staleServed.FinishedBetween(id, start, end);
-        return new ReadOutcome(product?.ToRow(), Miss: stale || _factories.FinishedBetween(id, start, end), Stale: stale);
+        // As for "fusioncache", a miss is inferred in this process: a read that waited for another node's factory
+        // (behind the distributed lock) and then found its value in Redis is not seen as one; its latency shows it.
+        var miss = stale || _factories.FinishedBetween(id, start, end);
+        return new ReadOutcome(product?.ToRow(), miss, Stale: stale);
+    }
+
+    private static void Mark(FactoryLog log, string? key)
+    {
+        if (FusionCacheFullOptions.IdOf(key) is { } id)
+        {
+            log.Mark(id);
+        }
     }
 
     public async ValueTask DisposeAsync()

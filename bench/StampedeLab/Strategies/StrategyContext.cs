@@ -20,10 +20,10 @@ internal sealed record StrategyContext(ReaderSpec Spec, IConnectionMultiplexer R
         "fusioncache-full" => new FusionCacheFullStrategy(this, sampler: null),
         // The same apps beside the worker, telling it what they read (under the Redis key the worker's loader names).
         "fusioncache+cachewarmer" => new FusionCacheFullStrategy(this, Sampler()),
-        // The app beside the worker reads exactly like "none"; in zipf it also tells the worker what it reads.
+        // The app beside the worker reads exactly like "none"; outside expiry it also tells the worker what it reads.
         "cachewarmer" => new CacheAsideStrategy(
             this,
-            Spec.Scenario == LabScenario.Zipf ? Sampler() : null),
+            Spec.Scenario != LabScenario.Expiry ? Sampler() : null),
         _ => throw new ArgumentOutOfRangeException(nameof(Spec), Spec.Strategy, "Unknown strategy."),
     };
 
