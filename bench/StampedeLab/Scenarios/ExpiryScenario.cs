@@ -117,7 +117,7 @@ internal static class ExpiryScenario
         }
 
         var cutoff = DateTimeOffset.UtcNow;
-        var expiry = await ExpiryAsync(db, key.Value)
+        var expiry = await ExpiryAsync(db, key.Value, options.BackendDelay + TimeSpan.FromMilliseconds(100))
             ?? throw new InvalidOperationException($"{strategy}: {key} has no TTL or vanished during the warm-up.");
         var ttl = TimeSpan.FromMilliseconds(expiry - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var burstAt = expiry + (long)AfterExpiry.TotalMilliseconds;
@@ -141,22 +141,25 @@ internal static class ExpiryScenario
     /// When the key expires for its readers (Unix ms). RedisCache (the libraries' second level) keeps the entry's
     /// absolute expiration in the hash field <c>absexp</c> (UTC ticks) and gives the Redis key a TTL in whole seconds,
     /// rounded down, so the Redis key can vanish up to a second before the entry expires in the processes' memory:
-    /// the field is the instant that counts. FusionCache's entry carries its own logical expiration, which is what its
-    /// readers see; with fail-safe the hash lives far longer (FailSafeMaxDuration). Plain keys: PTTL.
+    /// the field is the instant that counts. With FusionCache's fail-safe the hash lives far longer
+    /// (FailSafeMaxDuration), so its entry's own logical expiration counts instead; FusionCache stamps it from the
+    /// factory's start while the memory copy lives from its end, so <paramref name="load"/> (about one load) is added.
+    /// Plain keys: PTTL.
     /// </summary>
-    public static async Task<long?> ExpiryAsync(IDatabase db, RedisKey key)
+    public static async Task<long?> ExpiryAsync(IDatabase db, RedisKey key, TimeSpan load)
     {
         if (await db.KeyTypeAsync(key) == RedisType.Hash)
         {
             var fields = await db.HashGetAsync(key, ["absexp", "data"]);
-            if (FusionCacheLogicalExpiry(fields[1]) is { } logical)
+            long? absolute = (long?)fields[0] is { } ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero).ToUnixTimeMilliseconds() : null;
+            if (FusionCacheLogicalExpiry(fields[1]) is { } logical && (absolute is null || absolute - logical > 60_000))
             {
-                return logical;
+                return logical + (long)load.TotalMilliseconds;
             }
 
-            if ((long?)fields[0] is { } ticks and > 0)
+            if (absolute is not null)
             {
-                return new DateTimeOffset(ticks, TimeSpan.Zero).ToUnixTimeMilliseconds();
+                return absolute;
             }
         }
 

@@ -63,7 +63,7 @@ internal static class SpikeScenario
                     await WaitQuietAsync(servers, options, strategy, cancellationToken);
                     var key = await ExpiryScenario.FindDataKeyAsync(servers, strategy, ns)
                         ?? throw new InvalidOperationException($"{strategy}: no entry of product 1 under {ns} after burst {round}.");
-                    var expiry = await ExpiryScenario.ExpiryAsync(servers.Admin.GetDatabase(), key)
+                    var expiry = await ExpiryScenario.ExpiryAsync(servers.Admin.GetDatabase(), key, options.BackendDelay + TimeSpan.FromMilliseconds(100))
                         ?? throw new InvalidOperationException($"{strategy}: {key} has no expiry.");
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{strategy}: idle; {key} expires in {(expiry - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) / 1000.0:0.000} s; burst {round + 1} arrives then"));
                     await PublishAsync(servers, ns, round + 1, expiry + (long)ExpiryScenario.AfterExpiry.TotalMilliseconds);

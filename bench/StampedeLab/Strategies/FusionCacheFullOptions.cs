@@ -31,10 +31,10 @@ internal static class FusionCacheFullOptions
     public const string CacheKeyPrefix = "app:";
 
     /// <summary>
-    /// The longest a factory may run even with nothing stale to serve: twice the backend's delay plus a second, so a
-    /// cold load on a busy machine still completes. Locks wait no longer than that either.
+    /// The longest a factory may run even with nothing stale to serve: the backend's delay plus 3 s, room for a slow
+    /// query on a busy machine (its p99 here is well over the delay). Locks wait no longer than that either.
     /// </summary>
-    public static TimeSpan FactoryHardTimeout(TimeSpan backendDelay) => (backendDelay * 2) + TimeSpan.FromSeconds(1);
+    public static TimeSpan FactoryHardTimeout(TimeSpan backendDelay) => backendDelay + TimeSpan.FromSeconds(3);
 
     /// <summary>The apps' CacheName, shared by their nodes (and told to the worker): the backplane channel is named after it.</summary>
     public static string CacheName(string ns) => ns + "app";
