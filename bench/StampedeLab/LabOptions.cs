@@ -6,6 +6,8 @@ internal enum LabScenario
 {
     Expiry,
     Zipf,
+    Bursts,
+    Warmup,
 }
 
 /// <summary>The lab's parameters, from the command line. Durations are in seconds on the command line.</summary>
@@ -13,16 +15,24 @@ internal sealed record LabOptions
 {
     public const string Usage =
         """
-        Usage: CacheWarmer.StampedeLab [--scenario expiry|zipf] [--strategy none,lock,...] [options]
+        Usage: CacheWarmer.StampedeLab [--scenario expiry|zipf|bursts|warmup] [--strategy none,lock,...] [options]
 
           --scenario S      expiry: N readers arrive when one popular key expires (default)
                             zipf:   steady Zipf(1.1) reads over --keys keys for --duration
-          --strategy LIST   comma list of none, lock, singleflight, fusioncache, hybridcache, cachewarmer (default all)
-          --requests N      expiry: readers in the burst, split over the reader processes (default 100; up to 100000)
+                            bursts: one key read only in bursts of N readers; each burst after the first
+                                    arrives just after the key expired, nothing read in between
+                            warmup: N readers spike on --keys cold keys; the worker's cron warmup fires
+                                    --lead seconds before the spike
+          --strategy LIST   comma list of none, lock, singleflight, fusioncache, hybridcache, cachewarmer,
+                            fusioncache-full, fusioncache+cachewarmer (default all)
+          --requests N      readers in each burst (expiry, bursts) or in the spike (warmup), split over the reader
+                            processes (default 100; up to 100000)
           --replicas R      reader processes, like replicas of an app (default 1)
           --backend-delay S seconds the backend query sleeps (default 2 for expiry, 0.02 for zipf)
           --ttl S           cache TTL in seconds (default 15 for expiry, 30 for zipf)
-          --keys N          zipf: distinct keys (default 10000)
+          --keys N          zipf: distinct keys (default 10000); warmup: cold keys of the spike (default 100)
+          --bursts N        bursts: bursts after the cold one, each just after an expiry (default 3; up to 20)
+          --lead S          warmup: seconds from the warmup's firing to the spike (default 10)
           --duration S      zipf: seconds of load per strategy (default 120)
           --rate N          zipf: reads per second, all reader processes together (default 1000)
           --flush           FLUSHDB before each strategy (strategies use their own key prefixes either way)
@@ -32,7 +42,14 @@ internal sealed record LabOptions
           --out DIR         write DIR/results.md and DIR/*.svg
         """;
 
-    public static readonly string[] AllStrategies = ["none", "lock", "singleflight", "fusioncache", "hybridcache", "cachewarmer"];
+    public static readonly string[] AllStrategies =
+        ["none", "lock", "singleflight", "fusioncache", "hybridcache", "cachewarmer", "fusioncache-full", "fusioncache+cachewarmer"];
+
+    /// <summary>Whether the strategy runs the CacheWarmer worker beside its readers.</summary>
+    public static bool RunsWorker(string strategy) => strategy is "cachewarmer" or "fusioncache+cachewarmer";
+
+    /// <summary>Whether the strategy's readers keep entries through a cache library (a RedisCache hash in Redis).</summary>
+    public static bool UsesLibrary(string strategy) => strategy is "fusioncache" or "hybridcache" or "fusioncache-full" or "fusioncache+cachewarmer";
 
     public LabScenario Scenario { get; init; } = LabScenario.Expiry;
 
@@ -46,7 +63,13 @@ internal sealed record LabOptions
 
     public TimeSpan? TtlOption { get; init; }
 
-    public int Keys { get; init; } = 10_000;
+    public int? KeysOption { get; init; }
+
+    public int Keys => KeysOption ?? (Scenario == LabScenario.Warmup ? 100 : 10_000);
+
+    public int Bursts { get; init; } = 3;
+
+    public TimeSpan Lead { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(120);
 
@@ -63,9 +86,12 @@ internal sealed record LabOptions
     /// <summary>Reader processes running at the same time (they share the database's connections).</summary>
     public int ReaderProcessesAtOnce => Replicas * (Parallel ? Strategies.Count : 1);
 
-    public TimeSpan BackendDelay => BackendDelayOption ?? (Scenario == LabScenario.Expiry ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(20));
+    public TimeSpan BackendDelay => BackendDelayOption ?? (Scenario == LabScenario.Zipf ? TimeSpan.FromMilliseconds(20) : TimeSpan.FromSeconds(2));
 
-    public TimeSpan Ttl => TtlOption ?? TimeSpan.FromSeconds(Scenario == LabScenario.Expiry ? 15 : 30);
+    public TimeSpan Ttl => TtlOption ?? TimeSpan.FromSeconds(Scenario == LabScenario.Zipf ? 30 : 15);
+
+    /// <summary>The scenarios of one key read in bursts that arrive at its expiry.</summary>
+    public bool BurstsAtExpiry => Scenario is LabScenario.Expiry or LabScenario.Bursts;
 
     /// <summary>The worker's Refresh:Buffer: a refresh must start at least one load time (plus a second) before expiry.</summary>
     public TimeSpan WorkerBuffer => BackendDelay + TimeSpan.FromSeconds(1);
@@ -119,8 +145,8 @@ internal sealed record LabOptions
     {
         switch (name)
         {
-            case "--scenario" when value is "expiry" or "zipf":
-                options = options with { Scenario = value == "expiry" ? LabScenario.Expiry : LabScenario.Zipf };
+            case "--scenario" when Enum.TryParse<LabScenario>(value, ignoreCase: true, out var scenario) && value.All(char.IsAsciiLetterLower):
+                options = options with { Scenario = scenario };
                 return null;
             case "--strategy":
                 var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -139,7 +165,13 @@ internal sealed record LabOptions
                 options = options with { Replicas = n };
                 return null;
             case "--keys" when Int(value, 1, 1_000_000) is { } n:
-                options = options with { Keys = n };
+                options = options with { KeysOption = n };
+                return null;
+            case "--bursts" when Int(value, 1, 20) is { } n:
+                options = options with { Bursts = n };
+                return null;
+            case "--lead" when Seconds(value, 1, 600) is { } s:
+                options = options with { Lead = s };
                 return null;
             case "--rate" when Int(value, 1, 100_000) is { } n:
                 options = options with { Rate = n };
@@ -157,10 +189,10 @@ internal sealed record LabOptions
                 options = options with { OutputDirectory = value };
                 return null;
             case "--scenario":
-                return $"--scenario {value}: use expiry or zipf.";
-            case "--requests" or "--replicas" or "--keys" or "--rate":
+                return $"--scenario {value}: use expiry, zipf, bursts or warmup.";
+            case "--requests" or "--replicas" or "--keys" or "--rate" or "--bursts":
                 return $"{name} {value}: expected a whole number, for example `{name} {Example(name)}` (limits: {Limits(name)}).";
-            case "--backend-delay" or "--ttl" or "--duration":
+            case "--backend-delay" or "--ttl" or "--duration" or "--lead":
                 return $"{name} {value}: expected seconds such as `{name} {Example(name)}` (limits: {Limits(name)}).";
             default:
                 return $"Unknown option {name}: see --help for the options.";
@@ -169,7 +201,7 @@ internal sealed record LabOptions
 
     private static string? Check(LabOptions options)
     {
-        if (options.Scenario == LabScenario.Expiry && options.Requests < options.Replicas)
+        if (options.Scenario != LabScenario.Zipf && options.Requests < options.Replicas)
         {
             return $"--requests {options.Requests} is fewer than --replicas {options.Replicas}: every reader process needs a reader; raise --requests.";
         }
@@ -180,16 +212,21 @@ internal sealed record LabOptions
         }
 
         var floor = options.WorkerBuffer + options.WorkerLeaseTtl;
-        if (options.Strategies.Contains("cachewarmer") && options.Ttl <= floor)
+        if (options.Strategies.Any(RunsWorker) && options.Ttl <= floor)
         {
             return string.Create(
                 CultureInfo.InvariantCulture,
                 $"--ttl {options.Ttl.TotalSeconds:0.###}: the cachewarmer strategy needs a TTL above {floor.TotalSeconds:0.###} s (the worker's Buffer = backend delay + 1 s, plus LeaseTtl = 2 x backend delay, at least 2 s): raise --ttl or lower --backend-delay.");
         }
 
-        if (options.Scenario == LabScenario.Expiry && options.Ttl <= options.BackendDelay * 2)
+        if (options.BurstsAtExpiry && options.Ttl <= options.BackendDelay * 2)
         {
             return $"--ttl {options.Ttl.TotalSeconds:0.###}: must exceed twice --backend-delay so the warm-up loads end well before the key expires; raise --ttl.";
+        }
+
+        if (options.Scenario == LabScenario.Warmup && options.KeysOption > 10_000)
+        {
+            return $"--keys {options.Keys}: the warmup scenario warms at most 10000 cold keys; lower --keys.";
         }
 
         return null;
@@ -197,7 +234,9 @@ internal sealed record LabOptions
 
     private static string Example(string name) => name switch
     {
-        "--scenario" => "zipf",
+        "--scenario" => "bursts",
+        "--lead" => "10",
+        "--bursts" => "3",
         "--strategy" => "none,cachewarmer",
         "--backend-delay" => "0.5",
         "--ttl" or "--duration" => "30",
@@ -211,6 +250,8 @@ internal sealed record LabOptions
         "--replicas" => "1 to 32",
         "--keys" => "1 to 1000000",
         "--rate" => "1 to 100000",
+        "--bursts" => "1 to 20",
+        "--lead" => "1 to 600",
         "--backend-delay" => "0 to 60",
         "--ttl" => "1 to 3600",
         _ => "1 to 86400",

@@ -19,12 +19,13 @@ internal static class LabRun
             await using var servers = await LabServers.StartAsync(Math.Max(options.Keys, 10), cancellationToken);
             var expiry = new List<ExpiryOutcome>();
             var zipf = new List<ZipfOutcome>();
+            var spikes = new List<SpikeOutcome>();
             if (options.Parallel)
             {
                 var runs = options.Strategies.Select(s => RunOneAsync(servers, options, s, work.FullName, cancellationToken)).ToList();
-                foreach (var (e, z) in await Task.WhenAll(runs))
+                foreach (var (e, z, s) in await Task.WhenAll(runs))
                 {
-                    AddTo(e, z);
+                    AddTo(e, z, s);
                 }
             }
             else
@@ -37,8 +38,8 @@ internal static class LabRun
                         Console.WriteLine($"{strategy}: FLUSHDB");
                     }
 
-                    var (e, z) = await RunOneAsync(servers, options, strategy, work.FullName, cancellationToken);
-                    AddTo(e, z);
+                    var (e, z, s) = await RunOneAsync(servers, options, strategy, work.FullName, cancellationToken);
+                    AddTo(e, z, s);
                 }
             }
 
@@ -53,11 +54,17 @@ internal static class LabRun
                 LoadAverageAfter = RunEnvironment.LoadAverage(),
                 Expiry = expiry,
                 Zipf = zipf,
+                Spikes = spikes,
                 Elapsed = clock.Elapsed,
             };
 
-            void AddTo(ExpiryOutcome? e, ZipfOutcome? z)
+            void AddTo(ExpiryOutcome? e, ZipfOutcome? z, SpikeOutcome? s)
             {
+                if (s is not null)
+                {
+                    spikes.Add(s);
+                }
+
                 if (e is not null)
                 {
                     expiry.Add(e);
@@ -75,18 +82,23 @@ internal static class LabRun
         }
     }
 
-    private static async Task<(ExpiryOutcome?, ZipfOutcome?)> RunOneAsync(LabServers servers, LabOptions options, string strategy, string work, CancellationToken cancellationToken)
+    private static async Task<(ExpiryOutcome?, ZipfOutcome?, SpikeOutcome?)> RunOneAsync(LabServers servers, LabOptions options, string strategy, string work, CancellationToken cancellationToken)
     {
         Console.WriteLine($"{strategy}: starting {options.Replicas} reader process(es)");
-        if (options.Scenario == LabScenario.Expiry)
+        switch (options.Scenario)
         {
-            var outcome = await ExpiryScenario.RunAsync(servers, options, strategy, work, cancellationToken);
-            Console.WriteLine(LabMarkdown.ExpiryLine(outcome));
-            return (outcome, null);
+            case LabScenario.Expiry:
+                var outcome = await ExpiryScenario.RunAsync(servers, options, strategy, work, cancellationToken);
+                Console.WriteLine(LabMarkdown.ExpiryLine(outcome));
+                return (outcome, null, null);
+            case LabScenario.Zipf:
+                var zipf = await ZipfScenario.RunAsync(servers, options, strategy, work, cancellationToken);
+                Console.WriteLine(LabMarkdown.ZipfLine(zipf));
+                return (null, zipf, null);
+            default:
+                var spike = await SpikeScenario.RunAsync(servers, options, strategy, work, cancellationToken);
+                Console.WriteLine(SpikeMarkdown.Line(spike));
+                return (null, null, spike);
         }
-
-        var zipf = await ZipfScenario.RunAsync(servers, options, strategy, work, cancellationToken);
-        Console.WriteLine(LabMarkdown.ZipfLine(zipf));
-        return (null, zipf);
     }
 }

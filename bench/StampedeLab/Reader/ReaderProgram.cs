@@ -27,9 +27,12 @@ internal static class ReaderProgram
         await using var strategy = new StrategyContext(spec, redis, backend).Create();
 
         var start = await StartLine.ReadyAsync(redis.GetDatabase(), spec.Namespace);
-        var result = spec.Scenario == LabScenario.Expiry
-            ? await new ExpiryReader(spec, redis.GetDatabase(), strategy, expected).RunAsync(start)
-            : await new ZipfReader(spec, strategy, expected).RunAsync(start);
+        var result = spec.Scenario switch
+        {
+            LabScenario.Expiry => await new ExpiryReader(spec, redis.GetDatabase(), strategy, expected).RunAsync(start),
+            LabScenario.Zipf => await new ZipfReader(spec, strategy, expected).RunAsync(start),
+            _ => await new SpikeReader(spec, redis.GetDatabase(), strategy, expected).RunAsync(),
+        };
         await File.WriteAllTextAsync(spec.ResultPath, JsonSerializer.Serialize(result with { Process = spec.Process }, Json));
         return 0;
     }

@@ -1,7 +1,10 @@
 namespace CacheWarmer.StampedeLab.Reader;
 
-/// <summary>One read of the expiry burst, as its reader saw it.</summary>
-internal sealed record BurstRead(double LatencyMs, bool Miss, bool TimedOut, bool Error, bool Correct);
+/// <summary>
+/// One read of a burst, as its reader saw it: the expiry burst, or burst <paramref name="Round"/> of the bursts and
+/// warmup scenarios. <paramref name="Stale"/>: the cache answered with an expired value (FusionCache's fail-safe).
+/// </summary>
+internal sealed record BurstRead(double LatencyMs, bool Miss, bool TimedOut, bool Error, bool Correct, int Round = 0, bool Stale = false);
 
 /// <summary>What one reader process reports back (JSON in the file the spec names).</summary>
 internal sealed record ReaderResult
@@ -15,6 +18,11 @@ internal sealed record ReaderResult
     public long BurstEndUnixMs { get; init; }
 
     public List<BurstRead> Burst { get; init; } = [];
+
+    /// <summary>Bursts and warmup: when each burst started and when its last read completed, Unix ms.</summary>
+    public long[] RoundStartsUnixMs { get; init; } = [];
+
+    public long[] RoundEndsUnixMs { get; init; } = [];
 
     /// <summary>Reads of the light steady load before the burst (expiry) or of the whole run (zipf).</summary>
     public long SteadyReads { get; init; }

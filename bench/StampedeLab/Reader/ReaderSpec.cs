@@ -28,8 +28,14 @@ internal sealed record ReaderSpec
     /// <summary>Expiry: this process's share of the burst.</summary>
     public int Requests { get; init; }
 
-    /// <summary>Zipf: keys, seconds of load, this process's reads per second.</summary>
+    /// <summary>Zipf: keys, seconds of load, this process's reads per second. Bursts and warmup: the keys the readers spread over.</summary>
     public int Keys { get; init; }
+
+    /// <summary>Bursts and warmup: how many bursts this process runs (the bursts scenario's cold one included).</summary>
+    public int Bursts { get; init; } = 1;
+
+    /// <summary>Bursts and warmup: how many readers the processes before this one have, so readers spread over the keys.</summary>
+    public int ReaderOffset { get; init; }
 
     public double DurationSeconds { get; init; }
 
@@ -46,6 +52,19 @@ internal sealed record ReaderSpec
     /// <summary>The Redis key of product <paramref name="id"/> for the plain cache-aside strategies (and the worker).</summary>
     public string DataKey(int id) => Namespace + "product:" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The Redis key of product <paramref name="id"/> for the "fusioncache-full" apps: RedisCache's InstanceName (the
+    /// namespace), FusionCache's wire-format prefix and the app's CacheKeyPrefix. The worker's loader names the same.
+    /// </summary>
+    public string FusionCacheDataKey(int id) =>
+        Namespace + "v2:" + Strategies.FusionCacheFullOptions.CacheKeyPrefix + Strategies.FusionCacheFullOptions.CacheKey(id);
+
     /// <summary>Where the parent publishes the burst instant (Unix ms) once it knows when the key expires.</summary>
     public static string BurstKey(string ns) => ns + "burst-at";
+
+    /// <summary>Bursts and warmup: where the parent publishes when burst <paramref name="round"/> starts (Unix ms).</summary>
+    public static string RoundKey(string ns, int round) => ns + "round-at:" + round.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Bursts and warmup: incremented by each process when its share of burst <paramref name="round"/> is done.</summary>
+    public static string RoundDoneKey(string ns, int round) => ns + "round-done:" + round.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -21,10 +21,14 @@ internal static class LabMarkdown
         md.AppendLine(Invariant, $"| Machine | {report.Machine.Cores} cores ({report.Machine.Cpu}), {report.Machine.Os}; 1-min load average {report.LoadAverageBefore} before, {report.LoadAverageAfter} after |");
         md.AppendLine(Invariant, $"| Versions | Redis {report.RedisVersion}, PostgreSQL {report.PostgresVersion}, {report.Machine.Dotnet} |");
         md.AppendLine(Invariant, $"| Backend | `load_product(id, {o.BackendDelay.TotalSeconds:0.###})`: pg_sleep {o.BackendDelay.TotalMilliseconds:0} ms, each load counted in the database's `loads` table |");
-        md.AppendLine(Invariant, $"| Cache | TTL {o.Ttl.TotalSeconds:0.###} s; lock: timeout {LockStrategy.LockTimeout.TotalSeconds:0} s, {LockStrategy.MaxRetries} retries from {LockStrategy.BaseDelay.TotalMilliseconds:0} ms doubling; fusioncache: eager refresh at {FusionCacheStrategy.EagerRefreshThreshold:0.##}; cachewarmer: Buffer {o.WorkerBuffer.TotalSeconds:0.###} s, LeaseTtl {o.WorkerLeaseTtl.TotalSeconds:0.###} s, TtlJitter 0 |");
+        md.AppendLine(Invariant, $"| Cache | TTL {o.Ttl.TotalSeconds:0.###} s; lock: timeout {LockStrategy.LockTimeout.TotalSeconds:0} s, {LockStrategy.MaxRetries} retries from {LockStrategy.BaseDelay.TotalMilliseconds:0} ms doubling; fusioncache: eager refresh at {FusionCacheStrategy.EagerRefreshThreshold:0.##}; fusioncache-full: also fail-safe, soft timeout {FusionCacheFullOptions.FactorySoftTimeout.TotalMilliseconds:0} ms, hard {FusionCacheFullOptions.FactoryHardTimeout(o.BackendDelay).TotalSeconds:0.###} s, backplane, distributed locker; cachewarmer: Buffer {o.WorkerBuffer.TotalSeconds:0.###} s, LeaseTtl {o.WorkerLeaseTtl.TotalSeconds:0.###} s, TtlJitter 0 |");
         if (o.Scenario == LabScenario.Expiry)
         {
             md.AppendLine(Invariant, $"| Load | {o.Requests:N0} readers in {o.Replicas} process(es) arrive {ExpiryScenario.AfterExpiry.TotalMilliseconds:0} ms after the key expires; before that each process reads it every 100 ms from a cold start |");
+        }
+        else if (o.Scenario != LabScenario.Zipf)
+        {
+            md.AppendLine(SpikeMarkdown.LoadLine(o));
         }
         else
         {
@@ -58,6 +62,7 @@ internal static class LabMarkdown
             }
         }
 
+        SpikeMarkdown.Table(md, report.Spikes);
         if (report.Zipf.Count > 0)
         {
             md.AppendLine("| Strategy | Reads | Hit ratio | Misses seen | Hit ratio after the first TTL | Misses after the first TTL | Backend queries | by worker | Backend queries/s (mean / peak) | Errors | Wrong values |");
@@ -89,9 +94,13 @@ internal static class LabMarkdown
         var line = new StringBuilder("dotnet run -c Release --project bench/StampedeLab --");
         line.Append(Invariant, $" --scenario {o.Scenario.ToString().ToLowerInvariant()} --strategy {string.Join(",", o.Strategies)} --replicas {o.Replicas}");
         line.Append(Invariant, $" --backend-delay {o.BackendDelay.TotalSeconds:0.###} --ttl {o.Ttl.TotalSeconds:0.###}");
-        line.Append(o.Scenario == LabScenario.Expiry
-            ? string.Create(Invariant, $" --requests {o.Requests}")
-            : string.Create(Invariant, $" --keys {o.Keys} --rate {o.Rate} --duration {o.Duration.TotalSeconds:0.###}"));
+        line.Append(o.Scenario switch
+        {
+            LabScenario.Expiry => string.Create(Invariant, $" --requests {o.Requests}"),
+            LabScenario.Bursts => string.Create(Invariant, $" --requests {o.Requests} --bursts {o.Bursts}"),
+            LabScenario.Warmup => string.Create(Invariant, $" --requests {o.Requests} --keys {o.Keys} --lead {o.Lead.TotalSeconds:0.###}"),
+            _ => string.Create(Invariant, $" --keys {o.Keys} --rate {o.Rate} --duration {o.Duration.TotalSeconds:0.###}"),
+        });
         line.Append(o.Flush ? " --flush" : "").Append(o.Parallel ? " --parallel" : "");
         return line.ToString();
     }

@@ -22,5 +22,8 @@ internal sealed record LabReport
 
     public required IReadOnlyList<ZipfOutcome> Zipf { get; init; }
 
+    /// <summary>The bursts or warmup scenario's outcomes.</summary>
+    public IReadOnlyList<SpikeOutcome> Spikes { get; init; } = [];
+
     public required TimeSpan Elapsed { get; init; }
 }

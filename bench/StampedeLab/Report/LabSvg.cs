@@ -9,7 +9,7 @@ namespace CacheWarmer.StampedeLab.Report;
 /// <summary>Hand-written SVG charts (no package), numbers in the invariant culture.</summary>
 internal static class LabSvg
 {
-    private static readonly string[] Colors = ["#d62728", "#ff7f0e", "#9467bd", "#1f77b4", "#8c564b", "#2ca02c"];
+    private static readonly string[] Colors = ["#d62728", "#ff7f0e", "#9467bd", "#1f77b4", "#8c564b", "#2ca02c", "#17becf", "#e377c2"];
     private const int PanelWidth = 420;
     private const int PanelHeight = 260;
     private const int Left = 60;

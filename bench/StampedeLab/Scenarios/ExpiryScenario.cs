@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using CacheWarmer.RefreshBench;
 using CacheWarmer.StampedeLab.Reader;
 using StackExchange.Redis;
@@ -18,7 +19,7 @@ internal static class ExpiryScenario
     public static async Task<ExpiryOutcome> RunAsync(LabServers servers, LabOptions options, string strategy, string workDirectory, CancellationToken cancellationToken)
     {
         var ns = ReaderSpecs.Namespace(strategy);
-        WorkerReplica? worker = strategy == "cachewarmer" ? await LabWorker.StartAsync(servers, options, ns, cancellationToken) : null;
+        WorkerReplica? worker = LabOptions.RunsWorker(strategy) ? await LabWorker.StartAsync(servers, options, strategy, cancellationToken) : null;
         try
         {
             var specs = Enumerable.Range(1, options.Replicas).Select(p => ReaderSpecs.For(LabScenario.Expiry, servers, options, strategy, p, workDirectory) with
@@ -116,7 +117,7 @@ internal static class ExpiryScenario
         }
 
         var cutoff = DateTimeOffset.UtcNow;
-        var expiry = await ExpiryAsync(db, key.Value)
+        var expiry = await ExpiryAsync(db, key.Value, options.BackendDelay + TimeSpan.FromMilliseconds(100))
             ?? throw new InvalidOperationException($"{strategy}: {key} has no TTL or vanished during the warm-up.");
         var ttl = TimeSpan.FromMilliseconds(expiry - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var burstAt = expiry + (long)AfterExpiry.TotalMilliseconds;
@@ -140,23 +141,49 @@ internal static class ExpiryScenario
     /// When the key expires for its readers (Unix ms). RedisCache (the libraries' second level) keeps the entry's
     /// absolute expiration in the hash field <c>absexp</c> (UTC ticks) and gives the Redis key a TTL in whole seconds,
     /// rounded down, so the Redis key can vanish up to a second before the entry expires in the processes' memory:
-    /// the field is the instant that counts. Plain keys: PTTL.
+    /// the field is the instant that counts. With FusionCache's fail-safe the hash lives far longer
+    /// (FailSafeMaxDuration), so its entry's own logical expiration counts instead; FusionCache stamps it from the
+    /// factory's start while the memory copy lives from its end, so <paramref name="load"/> (about one load) is added.
+    /// Plain keys: PTTL.
     /// </summary>
-    private static async Task<long?> ExpiryAsync(IDatabase db, RedisKey key)
+    public static async Task<long?> ExpiryAsync(IDatabase db, RedisKey key, TimeSpan load)
     {
-        if (await db.KeyTypeAsync(key) == RedisType.Hash && (long?)await db.HashGetAsync(key, "absexp") is { } ticks and > 0)
+        if (await db.KeyTypeAsync(key) == RedisType.Hash)
         {
-            return new DateTimeOffset(ticks, TimeSpan.Zero).ToUnixTimeMilliseconds();
+            var fields = await db.HashGetAsync(key, ["absexp", "data"]);
+            long? absolute = (long?)fields[0] is { } ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero).ToUnixTimeMilliseconds() : null;
+            if (FusionCacheLogicalExpiry(fields[1]) is { } logical && (absolute is null || absolute - logical > 60_000))
+            {
+                return logical + (long)load.TotalMilliseconds;
+            }
+
+            if (absolute is not null)
+            {
+                return absolute;
+            }
         }
 
         return await db.KeyTimeToLiveAsync(key) is { } ttl ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)ttl.TotalMilliseconds : null;
     }
 
+    private static long? FusionCacheLogicalExpiry(RedisValue data)
+    {
+        if (data.IsNull || ((byte[])data!) is not [(byte)'{', ..] bytes)
+        {
+            return null;
+        }
+
+        using var entry = JsonDocument.Parse(bytes);
+        return entry.RootElement.TryGetProperty("LogicalExpirationTimestamp", out var at) && at.TryGetInt64(out var ticks) && ticks > 0
+            ? new DateTimeOffset(ticks, TimeSpan.Zero).ToUnixTimeMilliseconds()
+            : null;
+    }
+
     /// <summary>The key's Redis key: the plain key, or the libraries' entry (RedisCache prefixes it with the namespace).</summary>
-    private static async Task<RedisKey?> FindDataKeyAsync(LabServers servers, string strategy, string ns)
+    public static async Task<RedisKey?> FindDataKeyAsync(LabServers servers, string strategy, string ns)
     {
         var db = servers.Admin.GetDatabase();
-        if (strategy is not ("fusioncache" or "hybridcache"))
+        if (!LabOptions.UsesLibrary(strategy))
         {
             var plain = (RedisKey)(ns + "product:1");
             return await db.KeyExistsAsync(plain) ? plain : (RedisKey?)null;

@@ -65,12 +65,28 @@ internal sealed class LabServers : IAsyncDisposable
     {
         var loads = await Catalog.LoadsByReplicaAsync();
         return loads.Values.SelectMany(l => l)
-            .Where(l => l.Replica.StartsWith(AppName(strategy, string.Empty), StringComparison.Ordinal))
+            .Where(l => IsOf(strategy, l.Replica))
             .OrderBy(l => l.At)
             .ToList();
     }
 
     public static string AppName(string strategy, string who) => $"lab-{strategy}-{who}";
+
+    /// <summary>
+    /// Whether a connection's application name is one of <paramref name="strategy"/>'s (its worker, or reader process
+    /// pN): exactly, since "lab-fusioncache-" also starts the names of "fusioncache-full".
+    /// </summary>
+    public static bool IsOf(string strategy, string applicationName)
+    {
+        var prefix = AppName(strategy, string.Empty);
+        if (!applicationName.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var who = applicationName.AsSpan(prefix.Length);
+        return who is "worker" || (who is ['p', _, ..] && int.TryParse(who[1..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _));
+    }
 
     public async ValueTask DisposeAsync()
     {

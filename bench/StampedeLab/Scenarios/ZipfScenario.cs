@@ -12,7 +12,7 @@ internal static class ZipfScenario
     public static async Task<ZipfOutcome> RunAsync(LabServers servers, LabOptions options, string strategy, string workDirectory, CancellationToken cancellationToken)
     {
         var ns = ReaderSpecs.Namespace(strategy);
-        WorkerReplica? worker = strategy == "cachewarmer" ? await LabWorker.StartAsync(servers, options, ns, cancellationToken) : null;
+        WorkerReplica? worker = LabOptions.RunsWorker(strategy) ? await LabWorker.StartAsync(servers, options, strategy, cancellationToken) : null;
         try
         {
             var specs = Enumerable.Range(1, options.Replicas).Select(p => ReaderSpecs.For(LabScenario.Zipf, servers, options, strategy, p, workDirectory) with

@@ -21,11 +21,17 @@ internal sealed class FactoryLog
         }
         finally
         {
-            var ends = _ends.GetOrAdd(id, _ => []);
-            lock (ends)
-            {
-                ends.Add(Stopwatch.GetTimestamp());
-            }
+            Mark(id);
+        }
+    }
+
+    /// <summary>Records that something happened to <paramref name="id"/> now (for events the library raises).</summary>
+    public void Mark(int id)
+    {
+        var ends = _ends.GetOrAdd(id, _ => []);
+        lock (ends)
+        {
+            ends.Add(Stopwatch.GetTimestamp());
         }
     }
 

@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
 namespace CacheWarmer.StampedeLab.Strategies;
 
 /// <summary>
 /// FusionCache 2.9 with its defaults' stampede protection (one factory per key per process), eager refresh at
-/// <see cref="EagerRefreshThreshold"/> of the duration, and RedisCache as its distributed level. No backplane and no
-/// distributed locker (their packages are not on our feed): processes coordinate only through the values in Redis.
+/// <see cref="EagerRefreshThreshold"/> of the duration, RedisCache as its distributed level and the System.Text.Json
+/// serializer. No backplane and no distributed locker (strategy "fusioncache-full" has both): processes coordinate
+/// only through the values in Redis.
 /// </summary>
 internal sealed class FusionCacheStrategy : IReadStrategy
 {
@@ -32,7 +34,7 @@ internal sealed class FusionCacheStrategy : IReadStrategy
                 IsFailSafeEnabled = false,
             },
         });
-        _cache.SetupDistributedCache(_redis, new JsonFusionSerializer());
+        _cache.SetupDistributedCache(_redis, new FusionCacheSystemTextJsonSerializer());
     }
 
     public async Task<ReadOutcome> ReadAsync(int id, CancellationToken cancellationToken)

@@ -8,6 +8,6 @@ internal interface IReadStrategy : IAsyncDisposable
 
 /// <summary>
 /// A read's result: the value (the row JSON), whether the reader did not find it in the cache (it loaded it or waited
-/// for a load), and whether it ran out of lock retries.
+/// for a load), whether it ran out of lock retries, and whether it got an expired value (fail-safe answered).
 /// </summary>
-internal readonly record struct ReadOutcome(string? Value, bool Miss, bool TimedOut = false);
+internal readonly record struct ReadOutcome(string? Value, bool Miss, bool TimedOut = false, bool Stale = false);

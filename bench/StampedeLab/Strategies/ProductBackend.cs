@@ -15,9 +15,12 @@ internal sealed class ProductBackend(string connectionString, TimeSpan delay) : 
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(connectionString);
     private readonly string _sleep = delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
-    /// <summary>The loader query the worker runs too (the sleep is a literal, as in the worker's configuration).</summary>
-    public static string LoaderQuery(TimeSpan delay) =>
-        $"SELECT id, name, price FROM load_product(@id, {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)})";
+    /// <summary>
+    /// The loader query the worker runs too (the sleep is a literal, as in the worker's configuration); with
+    /// <paramref name="typedColumns"/> the columns are named as <see cref="LabProduct"/>'s properties.
+    /// </summary>
+    public static string LoaderQuery(TimeSpan delay, bool typedColumns = false) =>
+        $"SELECT {(typedColumns ? "id AS \"Id\", name AS \"Name\", price AS \"Price\"" : "id, name, price")} FROM load_product(@id, {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)})";
 
     /// <summary>One backend query (counted by the database); null when there is no such product.</summary>
     public async Task<string?> LoadAsync(int id, CancellationToken cancellationToken)

@@ -17,10 +17,15 @@ internal sealed record StrategyContext(ReaderSpec Spec, IConnectionMultiplexer R
         "singleflight" => new SingleFlightStrategy(this),
         "fusioncache" => new FusionCacheStrategy(this),
         "hybridcache" => new HybridCacheStrategy(this),
-        // The app beside the worker reads exactly like "none"; in zipf it also tells the worker what it reads.
+        "fusioncache-full" => new FusionCacheFullStrategy(this, sampler: null),
+        // The same apps beside the worker, telling it what they read (under the Redis key the worker's loader names).
+        "fusioncache+cachewarmer" => new FusionCacheFullStrategy(this, Sampler()),
+        // The app beside the worker reads exactly like "none"; outside expiry it also tells the worker what it reads.
         "cachewarmer" => new CacheAsideStrategy(
             this,
-            Spec.Scenario == LabScenario.Zipf ? new AccessSampler(Redis, new AccessSamplerOptions { KeyPrefix = Spec.WorkerKeyPrefix }) : null),
+            Spec.Scenario != LabScenario.Expiry ? Sampler() : null),
         _ => throw new ArgumentOutOfRangeException(nameof(Spec), Spec.Strategy, "Unknown strategy."),
     };
+
+    private AccessSampler Sampler() => new(Redis, new AccessSamplerOptions { KeyPrefix = Spec.WorkerKeyPrefix });
 }
