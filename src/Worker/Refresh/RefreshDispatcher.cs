@@ -50,7 +50,7 @@ internal sealed class RefreshDispatcher(
                 metrics.FireLag(time.GetUtcNow() - due.FireAt);
                 if (catalog.Match(due.Key)?.Loader is { Batches: true } loader && _refresh.MaxBatchSize > 1)
                 {
-                    var batch = scheduler.TakeAlong(d => catalog.Match(d.Key)?.Loader == loader, _refresh.BatchWindow, _refresh.MaxBatchSize - 1);
+                    var batch = scheduler.TakeAlong(d => ReferenceEquals(catalog.Match(d.Key)?.Loader, loader), _refresh.BatchWindow, _refresh.MaxBatchSize - 1);
                     if (batch.Count > 0)
                     {
                         batch.ForEach(d => metrics.FireLag(time.GetUtcNow() - d.FireAt));

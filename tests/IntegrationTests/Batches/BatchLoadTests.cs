@@ -91,6 +91,26 @@ public sealed class BatchLoadTests(RedisFixture redis, PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_value_over_MaxValueBytes_is_refused_for_its_key_alone()
+    {
+        var (catalog, config) = await SetUpAsync("batch_value_size", 3);
+        await catalog.AddProductAsync(4, new string('x', 200), 1m);
+        config.With("CacheWarmer:Refresh:MaxValueBytes", "100");
+        var db = redis.Connection.GetDatabase();
+        await using var worker = await WorkerHost.StartAsync(config);
+        var ids = Enumerable.Range(1, 4).Cast<object>().ToArray();
+        var expiry = await BatchRefreshes.WriteAppValuesAsync(db, config, ids, AppTtl);
+
+        var outcomes = await BatchRefreshes.RefreshAsync(worker, config, ids, expiry);
+
+        Assert.Equal(RefreshOutcome.FailSafe, outcomes["4"]);
+        Assert.Equal("app value", (string?)await db.StringGetAsync(config.Key(4)));
+        Assert.All(ids.Take(3), id => Assert.Equal(RefreshOutcome.Refreshed, outcomes[id.ToString()!]));
+        Assert.Equal(BatchRefreshes.Row(3, "3.75"), (string?)await db.StringGetAsync(config.Key(3)));
+        Assert.Equal(1, await catalog.BatchQueriesAsync());
+    }
+
+    [Fact]
     public async Task A_key_the_database_refuses_falls_back_to_single_loads_so_only_that_key_is_rejected()
     {
         var (catalog, config) = await SetUpAsync("batch_key_fault", 3);
