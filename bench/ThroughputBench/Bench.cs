@@ -29,8 +29,11 @@ internal static class Bench
             // JIT, connection pools and Redis's script cache warm up before anything is measured.
             foreach (var catalog in catalogs)
             {
-                Console.WriteLine($"Warm-up on {catalog.Kind}: {Math.Min(options.Keys, 20_000):N0} keys");
-                await ThroughputRun.RunAsync(redis.Configuration, admin, catalog, Math.Min(options.Keys, 20_000), options.Concurrency[0], options, cancellationToken);
+                foreach (var batched in options.Modes)
+                {
+                    Console.WriteLine($"Warm-up on {catalog.Kind} ({(batched ? "batched" : "single-key")} loads): {Math.Min(options.Keys, 20_000):N0} keys");
+                    await ThroughputRun.RunAsync(redis.Configuration, admin, catalog, Math.Min(options.Keys, 20_000), options.Concurrency[0], batched, options, cancellationToken);
+                }
             }
 
             var runs = new List<RunResult>();
@@ -40,7 +43,11 @@ internal static class Bench
                 {
                     foreach (var concurrency in options.Concurrency)
                     {
-                        runs.Add(await ThroughputRun.RunAsync(redis.Configuration, admin, catalog, options.Keys, concurrency, options, cancellationToken));
+                        // Single-key and batched runs alternate, so both see the same load of the shared machine.
+                        foreach (var batched in options.Modes)
+                        {
+                            runs.Add(await ThroughputRun.RunAsync(redis.Configuration, admin, catalog, options.Keys, concurrency, batched, options, cancellationToken));
+                        }
                     }
                 }
             }

@@ -9,13 +9,16 @@ namespace CacheWarmer.ThroughputBench;
 /// <summary>
 /// A product catalog of N rows the worker loads from: <c>products(id, name, price)</c>, queried by the plain
 /// <c>SELECT id, name, price FROM products WHERE id = @id</c> (no sleeping function: the loader is as fast as the
-/// database answers).
+/// database answers), and in batched runs by the provider's <see cref="BatchQuery"/>.
 /// </summary>
 internal abstract class BenchCatalog : IAsyncDisposable
 {
     public const string Query = "SELECT id, name, price FROM products WHERE id = @id";
 
     public abstract SourceKind Kind { get; }
+
+    /// <summary>The loader's BatchQuery of the batched runs, in the provider's list form.</summary>
+    public abstract string BatchQuery { get; }
 
     /// <summary>The worker's Sources:…:Provider.</summary>
     public abstract string Provider { get; }
@@ -46,6 +49,8 @@ internal sealed class SqliteBenchCatalog : BenchCatalog
     }
 
     public override SourceKind Kind => SourceKind.Sqlite;
+
+    public override string BatchQuery => "SELECT id, name, price FROM products WHERE id IN @ids";
 
     public override string Provider => "Sqlite";
 
@@ -117,6 +122,8 @@ internal sealed class PostgresBenchCatalog : BenchCatalog
     }
 
     public override SourceKind Kind => SourceKind.Postgres;
+
+    public override string BatchQuery => "SELECT id, name, price FROM products WHERE id = ANY(@ids)";
 
     public override string Provider => "Postgres";
 

@@ -16,12 +16,16 @@ internal sealed record ThroughputOptions
     public const string Usage =
         """
         Usage: CacheWarmer.ThroughputBench [--source sqlite|postgres|both] [--keys 100000] [--concurrency 8,32,128]
-                                           [--repeat 1] [--postgres-options TEXT] [--alloc-types] [--out FILE]
+                                           [--repeat 1] [--batch] [--batch-size 128] [--postgres-options TEXT]
+                                           [--alloc-types] [--out FILE]
 
           --source S        the catalog the worker loads from: sqlite (a file), postgres (a private server), both  (both)
           --keys N          keys in Redis, each refreshed once per run                                    (100000)
           --concurrency L   Refresh:MaxConcurrency values, comma-separated; one run each                  (8,32,128)
           --repeat N        runs of every (source, concurrency), interleaved                              (1)
+          --batch           also run every (source, concurrency) with the loader's BatchQuery, alternating
+                            single-key and batched runs                                                   (off)
+          --batch-size N    Refresh:MaxBatchSize of the batched runs: keys per batch query                (128)
           --postgres-options TEXT  appended to the worker's PostgreSQL connection string, e.g. "Max Auto Prepare=16"
           --alloc-types     print the types allocated most (the runtime's sampled allocation events) at the end
           --out FILE        also write the results as markdown to FILE
@@ -34,6 +38,14 @@ internal sealed record ThroughputOptions
     public IReadOnlyList<int> Concurrency { get; init; } = [8, 32, 128];
 
     public int Repeat { get; init; } = 1;
+
+    /// <summary>Whether every (source, concurrency) also runs with batched loads, right after its single-key run.</summary>
+    public bool Batch { get; init; }
+
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>The load modes of each (source, concurrency), in the order they run: single-key, then batched.</summary>
+    public IReadOnlyList<bool> Modes => Batch ? [false, true] : [false];
 
     public string? OutputFile { get; init; }
 
@@ -67,6 +79,12 @@ internal sealed record ThroughputOptions
                 continue;
             }
 
+            if (name == "--batch")
+            {
+                options = options with { Batch = true };
+                continue;
+            }
+
             if (i + 1 >= args.Count)
             {
                 error = $"{name} needs a value.";
@@ -88,6 +106,9 @@ internal sealed record ThroughputOptions
                 case "--repeat" when ArgValues.PositiveInt(value) is { } n:
                     options = options with { Repeat = n };
                     break;
+                case "--batch-size" when ArgValues.PositiveInt(value) is { } n and <= 1000:
+                    options = options with { BatchSize = n };
+                    break;
                 case "--postgres-options":
                     options = options with { PostgresOptions = value };
                     break;
@@ -96,6 +117,9 @@ internal sealed record ThroughputOptions
                     break;
                 case "--source":
                     error = $"--source {value}: expected sqlite, postgres or both.";
+                    return null;
+                case "--batch-size":
+                    error = $"--batch-size {value}: expected a number of keys from 1 to 1000.";
                     return null;
                 case "--keys" or "--repeat":
                     error = $"{name} {value}: expected a positive number.";
@@ -115,7 +139,7 @@ internal sealed record ThroughputOptions
     /// <summary>The command line that reproduces this run (from the repository root).</summary>
     public string CommandLine() => string.Create(
         CultureInfo.InvariantCulture,
-        $"dotnet run -c Release --project bench/ThroughputBench -- --source {SourceText()} --keys {Keys} --concurrency {string.Join(',', Concurrency)} --repeat {Repeat}{(PostgresOptions is null ? "" : $" --postgres-options \"{PostgresOptions}\"")}");
+        $"dotnet run -c Release --project bench/ThroughputBench -- --source {SourceText()} --keys {Keys} --concurrency {string.Join(',', Concurrency)} --repeat {Repeat}{(Batch ? $" --batch --batch-size {BatchSize}" : "")}{(PostgresOptions is null ? "" : $" --postgres-options \"{PostgresOptions}\"")}");
 
     private string SourceText() => Sources.Count == 2 ? "both" : Sources[0].ToString().ToLowerInvariant();
 

@@ -25,7 +25,8 @@ internal sealed record RunResult(
     TimeSpan ProcessCpu,
     TimeSpan PostgresCpu,
     double MachineBusy,
-    string LoadAverage)
+    string LoadAverage,
+    bool Batched)
 {
     public double KeysPerSecond => Keys / Elapsed.TotalSeconds;
 
@@ -35,7 +36,8 @@ internal sealed record RunResult(
 /// <summary>
 /// One run: N keys written as the app writes them (with an absolute expiry), then each handed once to the replica's
 /// <see cref="Refresher"/> with that expiry as the planned one (a due refresh), by <c>MaxConcurrency</c> loops at once,
-/// as the replica's refresh job runs them; then every key is read back.
+/// as the replica's refresh job runs them (batched: each loop hands over MaxBatchSize keys at a time to
+/// <see cref="Refresher.RefreshBatchAsync"/>, as a dispatcher slot takes due keys along); then every key is read back.
 /// </summary>
 internal static class ThroughputRun
 {
@@ -49,7 +51,7 @@ internal static class ThroughputRun
         AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref s_exceptions);
 
     public static async Task<RunResult> RunAsync(
-        string redisConfiguration, IConnectionMultiplexer admin, BenchCatalog catalog, int keyCount, int concurrency, ThroughputOptions options, CancellationToken cancellationToken)
+        string redisConfiguration, IConnectionMultiplexer admin, BenchCatalog catalog, int keyCount, int concurrency, bool batched, ThroughputOptions options, CancellationToken cancellationToken)
     {
         var prefix = "tp" + Interlocked.Increment(ref s_runs).ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6] + ":";
         var keys = Enumerable.Range(1, keyCount).Select(id => prefix + "product:" + id.ToString(CultureInfo.InvariantCulture)).ToArray();
@@ -58,7 +60,7 @@ internal static class ThroughputRun
 
         // The host starts before the app writes: its start-up resync (SCAN + PTTL of every key it finds) would otherwise
         // run during the measurement and plan all the keys in Quartz.
-        var host = await WorkerHost.StartAsync(WorkerHost.Settings(redisConfiguration, prefix, catalog, concurrency, options), cancellationToken);
+        var host = await WorkerHost.StartAsync(WorkerHost.Settings(redisConfiguration, prefix, catalog, concurrency, options, batched), cancellationToken);
 
         // The app's values: a placeholder, expiring at one absolute instant the refreshes are planned against.
         var expiry = DateTimeOffset.UtcNow + options.AppTtl;
@@ -107,7 +109,32 @@ internal static class ThroughputRun
                 }
             }
 
-            var loops = Enumerable.Range(0, host.MaxConcurrency).Select(_ => LoopAsync()).ToArray();
+            async Task BatchLoopAsync()
+            {
+                // A dispatcher slot under a backlog: the due key and up to MaxBatchSize - 1 more taken along, one batch at a time.
+                await Task.Yield();
+                var size = host.MaxBatchSize;
+                int b;
+                while ((b = Interlocked.Increment(ref next)) * size < keys.Length)
+                {
+                    var due = new ArraySegment<string>(keys, b * size, Math.Min(size, keys.Length - (b * size))).Select(k => new DueRefresh(k, plannedExpiry, plannedExpiry, Missed: false)).ToList();
+                    foreach (var refresh in refresher.RefreshBatchAsync(due))
+                    {
+                        try
+                        {
+                            Interlocked.Increment(ref outcomes[(int)(await refresh.ConfigureAwait(false)).Outcome]);
+                        }
+                        catch (Exception)
+                        {
+                            Interlocked.Increment(ref crashed);
+                        }
+
+                        Interlocked.Increment(ref done);
+                    }
+                }
+            }
+
+            var loops = Enumerable.Range(0, host.MaxConcurrency).Select(_ => batched ? BatchLoopAsync() : LoopAsync()).ToArray();
             var all = Task.WhenAll(loops);
             var lastDone = 0L;
             var lastAt = TimeSpan.Zero;
@@ -115,7 +142,7 @@ internal static class ThroughputRun
             {
                 var (now, d) = (clock.Elapsed, Interlocked.Read(ref done));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {catalog.Kind,-8} c={concurrency,-4} {now.TotalSeconds,6:0.0} s  {d,8:N0} / {keyCount:N0}  {(d - lastDone) / (now - lastAt).TotalSeconds,8:N0} keys/s now  {d / now.TotalSeconds,8:N0} keys/s overall  load avg {RunEnvironment.LoadAverage()}"));
+                    $"  {catalog.Kind,-8} c={concurrency,-4} {(batched ? "batched" : "single"),-7} {now.TotalSeconds,6:0.0} s  {d,8:N0} / {keyCount:N0}  {(d - lastDone) / (now - lastAt).TotalSeconds,8:N0} keys/s now  {d / now.TotalSeconds,8:N0} keys/s overall  load avg {RunEnvironment.LoadAverage()}"));
                 (lastDone, lastAt) = (d, now);
             }
 
@@ -131,7 +158,7 @@ internal static class ThroughputRun
             // The own-write marker lives 5 s: count those still there, to see the fenced write set it.
             markers = await CountAsync(keys, key => db.KeyExistsAsync(WorkerKeys.Wrote(prefix + "cw:", key)));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {catalog.Kind,-8} c={concurrency,-4} {clock.Elapsed.TotalSeconds,6:0.0} s  {keyCount:N0} keys  {keyCount / clock.Elapsed.TotalSeconds:N0} keys/s"));
+                $"  {catalog.Kind,-8} c={concurrency,-4} {(batched ? "batched" : "single"),-7} {clock.Elapsed.TotalSeconds,6:0.0} s  {keyCount:N0} keys  {keyCount / clock.Elapsed.TotalSeconds:N0} keys/s"));
             var elapsed = clock.Elapsed;
 
             await host.DisposeAsync();
@@ -147,7 +174,7 @@ internal static class ThroughputRun
             return new RunResult(
                 catalog.Kind, concurrency, keyCount, elapsed, outcomes, crashed, verified with { MarkersSeen = markers },
                 redis, sent, statements, allocated, gcs, exceptions, after.Process - before.Process, after.Postgres - before.Postgres,
-                double.IsFinite(machineBusy) ? machineBusy : 0, RunEnvironment.LoadAverage());
+                double.IsFinite(machineBusy) ? machineBusy : 0, RunEnvironment.LoadAverage(), batched);
         }
         finally
         {

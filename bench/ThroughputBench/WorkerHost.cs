@@ -22,6 +22,7 @@ internal sealed class WorkerHost : IAsyncDisposable
         Refresher = host.Services.GetRequiredService<Refresher>();
         Redis = host.Services.GetRequiredService<IConnectionMultiplexer>();
         MaxConcurrency = host.Services.GetRequiredService<IOptions<CacheWarmerOptions>>().Value.Refresh.MaxConcurrency;
+        MaxBatchSize = host.Services.GetRequiredService<IOptions<CacheWarmerOptions>>().Value.Refresh.MaxBatchSize;
     }
 
     /// <summary>The replica's refresher: what its refresh job calls for each due key.</summary>
@@ -33,8 +34,13 @@ internal sealed class WorkerHost : IAsyncDisposable
     /// <summary>Refresh:MaxConcurrency as the host bound it (the size of its Quartz thread pool).</summary>
     public int MaxConcurrency { get; }
 
-    public static Dictionary<string, string?> Settings(string redis, string prefix, BenchCatalog catalog, int concurrency, ThroughputOptions options) => new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>Refresh:MaxBatchSize: the keys a batched run's loop hands over at once, as the dispatcher takes them along.</summary>
+    public int MaxBatchSize { get; }
+
+    public static Dictionary<string, string?> Settings(string redis, string prefix, BenchCatalog catalog, int concurrency, ThroughputOptions options, bool batched) => new(StringComparer.OrdinalIgnoreCase)
     {
+        ["CacheWarmer:Loaders:product:BatchQuery"] = batched ? catalog.BatchQuery : "",
+        ["CacheWarmer:Refresh:MaxBatchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
         ["CacheWarmer:Redis:Configuration"] = redis,
         ["CacheWarmer:Redis:KeyPrefix"] = prefix + "cw:",
         // No keyspace events: the bench hands the keys to the refresher itself, so the tracker and the planner stay idle.

@@ -7,7 +7,9 @@ namespace CacheWarmer.TestUtils;
 /// A product catalog in its own PostgreSQL database that counts, in the database itself, every load the worker runs:
 /// <c>load_product(id, sleep)</c> bumps a sequence on every attempt (sequences survive a rolled-back failure), fails
 /// while the <c>source_state</c> switch says so, sleeps to model query time, and records each successful load with
-/// the server's clock and the loading replica (the application name of its connection string). Shared by the
+/// the server's clock and the loading replica (the application name of its connection string). A batch query counts
+/// itself by joining <c>batch_query(sleep)</c> (one call per query, failing and sleeping as <c>load_product</c> does):
+/// <c>SELECT p.id, p.name, p.price FROM batch_query() q, products p WHERE p.id = ANY(@ids)</c>. Shared by the
 /// integration tests and the benchmarks, so both count loads the same way.
 /// </summary>
 public sealed class PostgresCatalog(string connectionString)
@@ -39,6 +41,18 @@ public sealed class PostgresCatalog(string connectionString)
               INSERT INTO loads (id) VALUES (p_id);
               RETURN QUERY SELECT p.id, p.name, p.price FROM products p WHERE p.id = p_id;
             END $$;
+            CREATE SEQUENCE batch_queries;
+            CREATE FUNCTION batch_query(p_sleep float8 DEFAULT 0) RETURNS TABLE (query bigint) LANGUAGE plpgsql VOLATILE AS $$
+            BEGIN
+              PERFORM nextval('batch_queries');
+              IF (SELECT failing FROM source_state) THEN
+                RAISE EXCEPTION 'the catalog is down (test switch)';
+              END IF;
+              IF p_sleep > 0 THEN
+                PERFORM pg_sleep(p_sleep);
+              END IF;
+              RETURN QUERY SELECT currval('batch_queries');
+            END $$;
             INSERT INTO products SELECT g, 'Product ' || g, g * 1.25 FROM generate_series(1, @products) g;
             """,
             new { products },
@@ -58,6 +72,10 @@ public sealed class PostgresCatalog(string connectionString)
     /// <summary>Load attempts, successful or not.</summary>
     public Task<long> AttemptsAsync() =>
         ScalarAsync<long>("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM load_attempts");
+
+    /// <summary>Batch queries that ran <c>batch_query()</c> (successfully or not).</summary>
+    public Task<long> BatchQueriesAsync() =>
+        ScalarAsync<long>("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM batch_queries");
 
     /// <summary>Successful loads so far.</summary>
     public Task<long> LoadCountAsync() => ScalarAsync<long>("SELECT count(*) FROM loads");

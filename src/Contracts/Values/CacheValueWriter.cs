@@ -34,6 +34,13 @@ public static class CacheValueWriter
     };
 
     /// <summary>
+    /// The bytes of the record's current row as the <see cref="CacheValueShape.Row"/> shape stores it: what a
+    /// batch of keys loaded in one query writes for each key's row. A <see cref="CacheValueShape.Rows"/> value is these
+    /// rows joined by commas inside brackets.
+    /// </summary>
+    public static byte[] Row(IDataRecord record) => Json(writer => WriteRow(writer, record));
+
+    /// <summary>
     /// The bytes of a scalar value; null for a database NULL. Text is raw UTF-8, bytes are kept, numbers are
     /// invariant, booleans are <c>true</c>/<c>false</c> and times ISO 8601 (round-trip format).
     /// </summary>

@@ -154,6 +154,14 @@ public sealed class LoaderOptions
     /// <summary>The query; each pattern parameter appears in it as <c>@name</c>.</summary>
     public string Query { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Optional: the query that loads many keys of this loader in one round trip, with the pattern's one parameter in
+    /// plural form as a list (<c>{id}</c>: <c>@ids</c>): on PostgreSQL <c>WHERE id = ANY(@ids)</c>, on SQLite and MySQL
+    /// <c>WHERE id IN @ids</c> (Dapper expands the list into parameters). It returns the same columns as
+    /// <see cref="Query"/>, the key's column among them, so each row is matched to its key. Default empty: one query per key.
+    /// </summary>
+    public string BatchQuery { get; set; } = string.Empty;
+
     /// <summary><c>Row</c> (default), <c>Rows</c> or <c>Scalar</c>.</summary>
     public string Result { get; set; } = "Row";
 
@@ -199,6 +207,17 @@ public sealed class RefreshOptions
 
     /// <summary>Refreshes running at once in one replica. Default 32.</summary>
     public int MaxConcurrency { get; set; } = 32;
+
+    /// <summary>
+    /// The most keys one batch query loads (loaders with a <c>BatchQuery</c>); 1 loads every key on its own. Default 128.
+    /// </summary>
+    public int MaxBatchSize { get; set; } = 128;
+
+    /// <summary>
+    /// How far ahead of its planned time a key may join a batch of its loader that is due now: the batch gathers the
+    /// keys due within this window, so no key is loaded further ahead of its plan. Default 50 ms.
+    /// </summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>A load that takes longer fails (and the fail-safe keeps the old value). Default 10 seconds.</summary>
     public TimeSpan LoadTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -25,6 +25,7 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
         var failures = new List<string>();
         ValidateRedis(options.Redis, failures);
         ValidateRefresh(options.Refresh, failures);
+        ValidateBatchSettings(options.Refresh, failures);
         ValidateHotKeys(options, failures);
         ValidateHttp(options.Http, failures);
         foreach (var (sourceName, source) in options.Sources)
@@ -295,6 +296,8 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
                 }
             }
         }
+
+        ValidateBatchQuery(section, loader, pattern, options, failures);
 
         if (!EnumSetting.TryParse<CacheValueShape>(loader.Result, out _))
         {

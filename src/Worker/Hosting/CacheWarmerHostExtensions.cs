@@ -47,6 +47,7 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<LoaderCatalog>();
         services.TryAddSingleton<SourceConnections>();
         services.TryAddSingleton<SourceQuery>();
+        services.TryAddSingleton<SourceBatchQuery>();
         services.TryAddSingleton<SourceCircuitBreakers>();
 
         services.AddHotKeyTracker();
@@ -88,6 +89,7 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<LoadTimeEstimator>();
         services.TryAddSingleton<RefreshPlanner>();
         services.TryAddSingleton<KeyLoader>();
+        services.TryAddSingleton<BatchLoader>();
         services.TryAddSingleton<Refresher>();
         services.TryAddSingleton<RefreshScheduler>();
         services.TryAddSingleton<ReplicaHeartbeat>();

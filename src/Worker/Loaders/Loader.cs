@@ -14,7 +14,21 @@ internal sealed record Loader(
     TimeSpan TtlJitter,
     ValueFormat Format = ValueFormat.String,
     string InstanceName = "",
-    string CacheName = "");
+    string CacheName = "",
+    string BatchQuery = "")
+{
+    /// <summary>The largest <c>Refresh:MaxBatchSize</c>: bounds the parameters one statement binds (SQLite's and MySQL's limits are far above it).</summary>
+    public const int MaxBatchSizeLimit = 1000;
+
+    /// <summary>Whether many keys of this loader load in one query (<see cref="BatchQuery"/>).</summary>
+    public bool Batches => BatchQuery.Length > 0;
+
+    /// <summary>The list parameter of <see cref="BatchQuery"/>: the pattern's one parameter in plural form (<c>id</c>: <c>ids</c>).</summary>
+    public string BatchParameter => BatchParameterOf(Pattern.Parameters[0]);
+
+    /// <summary>The plural form of a pattern parameter, the name its list takes in a batch query.</summary>
+    public static string BatchParameterOf(string parameter) => parameter + "s";
+}
 
 /// <summary>A key matched to its loader, with the pattern's parameter values in order.</summary>
 internal sealed record LoaderMatch(Loader Loader, string Key, string[] Values);

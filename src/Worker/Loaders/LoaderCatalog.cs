@@ -27,7 +27,8 @@ internal sealed class LoaderCatalog
                 pair.Value.TtlJitter,
                 Enum.Parse<ValueFormat>(pair.Value.Format, ignoreCase: true),
                 pair.Value.InstanceName,
-                pair.Value.CacheName))
+                pair.Value.CacheName,
+                string.IsNullOrWhiteSpace(pair.Value.BatchQuery) ? "" : pair.Value.BatchQuery))
             .ToDictionary(l => l.Name, StringComparer.Ordinal);
         _bySpecificity = Loaders.Values
             .OrderByDescending(l => l.Pattern.Text.Length - l.Pattern.Parameters.Sum(p => p.Length + 2))

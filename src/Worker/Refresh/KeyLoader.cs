@@ -51,15 +51,7 @@ internal sealed class KeyLoader(
             breaker.RecordSuccess();
             estimator.Record(loader.Name, duration);
             metrics.LoadDuration(loader.Name, duration);
-            if (value is not null && value.Length > _refresh.MaxValueBytes)
-            {
-                // Too big to write safely (one SET this size blocks Redis): refused like a failed load, so the old
-                // value is kept and the key is retried with backoff, in case the row shrinks.
-                metrics.ValueRefused(loader.Name);
-                return new LoadResult(false, null, duration, $"the value is {value.Length} bytes, over Refresh:MaxValueBytes ({_refresh.MaxValueBytes}); raise it or make the loader's query return less");
-            }
-
-            return new LoadResult(true, value, duration, null);
+            return Checked(value, duration, _refresh.MaxValueBytes, loader.Name, metrics);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException && !timeout.IsCancellationRequested && KeyFaults.Describe(ex) is { } fault)
         {
@@ -79,5 +71,19 @@ internal sealed class KeyLoader(
         {
             await keeper.StopAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A loaded value, or its refusal when it is over <c>Refresh:MaxValueBytes</c>.</summary>
+    internal static LoadResult Checked(byte[]? value, TimeSpan duration, int maxValueBytes, string loader, CacheWarmerMetrics metrics)
+    {
+        if (value is not null && value.Length > maxValueBytes)
+        {
+            // Too big to write safely (one SET this size blocks Redis): refused like a failed load, so the old
+            // value is kept and the key is retried with backoff, in case the row shrinks.
+            metrics.ValueRefused(loader);
+            return new LoadResult(false, null, duration, $"the value is {value.Length} bytes, over Refresh:MaxValueBytes ({maxValueBytes}); raise it or make the loader's query return less");
+        }
+
+        return new LoadResult(true, value, duration, null);
     }
 }

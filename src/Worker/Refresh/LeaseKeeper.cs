@@ -5,14 +5,14 @@ using StackExchange.Redis;
 namespace CacheWarmer.Worker.Refresh;
 
 /// <summary>
-/// Extends a lease at a third of its TTL while its load runs. Nearly every load ends before the first extension is
+/// Extends a lease (or every lease of a batch, pipelined) at a third of its TTL while its load runs. Nearly every load ends before the first extension is
 /// due, so all a load pays for it then is one timer: no task, no cancellation source, no exception (the loop of
 /// <c>Task.Delay</c> it replaces was in about 5 % of the worker's refresh samples; see docs/benchmarks.md).
 /// </summary>
 internal sealed class LeaseKeeper
 {
-    private readonly RefreshLease _lease;
-    private readonly string _key;
+    private readonly (RefreshLease Lease, string Key)[] _leases;
+    private readonly bool[] _lost;
     private readonly TimeSpan _leaseTtl;
     private readonly ILogger _logger;
     private readonly ITimer _timer;
@@ -21,9 +21,14 @@ internal sealed class LeaseKeeper
     private bool _stopped;
 
     public LeaseKeeper(RefreshLease lease, string key, TimeSpan leaseTtl, TimeProvider time, ILogger logger)
+        : this([(lease, key)], leaseTtl, time, logger)
     {
-        _lease = lease;
-        _key = key;
+    }
+
+    public LeaseKeeper((RefreshLease Lease, string Key)[] leases, TimeSpan leaseTtl, TimeProvider time, ILogger logger)
+    {
+        _leases = leases;
+        _lost = new bool[leases.Length];
         _leaseTtl = leaseTtl;
         _logger = logger;
         var period = leaseTtl / 3;
@@ -61,19 +66,43 @@ internal sealed class LeaseKeeper
 
     private async Task ExtendAsync()
     {
+        // Every lease's extension is sent before any reply is awaited: one round trip for a whole batch.
+        var extensions = new Task?[_leases.Length];
+        for (var i = 0; i < _leases.Length; i++)
+        {
+            extensions[i] = _lost[i] ? null : ExtendOneAsync(i);
+        }
+
+        foreach (var extension in extensions)
+        {
+            if (extension is not null)
+            {
+                await extension.ConfigureAwait(false);
+            }
+        }
+
+        if (Array.TrueForAll(_lost, lost => lost))
+        {
+            Stop();
+        }
+    }
+
+    private async Task ExtendOneAsync(int i)
+    {
+        var (lease, key) = _leases[i];
         try
         {
-            if (!await _lease.ExtendAsync(_leaseTtl).ConfigureAwait(false))
+            if (!await lease.ExtendAsync(_leaseTtl).ConfigureAwait(false))
             {
                 // Lost: the fenced write will refuse to write, so the new holder's value stands.
-                Log.LeaseLost(_logger, _key);
-                Stop();
+                Log.LeaseLost(_logger, key);
+                _lost[i] = true;
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Log.ReleaseFailed(_logger, _key, ex);
-            Stop();
+            Log.ReleaseFailed(_logger, key, ex);
+            _lost[i] = true;
         }
     }
 

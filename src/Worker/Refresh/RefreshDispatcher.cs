@@ -1,5 +1,6 @@
 using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Keys;
+using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,11 +11,13 @@ namespace CacheWarmer.Worker.Refresh;
 /// <summary>
 /// Runs each planned refresh when it comes due, at most <c>Refresh:MaxConcurrency</c> at once, and hands the result
 /// back to <see cref="ManagedKeys"/> for the next cycle. When every slot is busy, due refreshes wait in fire-time order
-/// (the wait is recorded as fire lag). At shutdown it stops taking refreshes and lets the running ones finish.
+/// (the wait is recorded as fire lag). A due key of a loader with a batch query takes along, in the same slot, the
+/// keys of its loader due within <c>Refresh:BatchWindow</c>, up to <c>Refresh:MaxBatchSize</c>. At shutdown it stops taking refreshes and lets the running ones finish.
 /// </summary>
 internal sealed class RefreshDispatcher(
     RefreshScheduler scheduler,
     Refresher refresher,
+    LoaderCatalog catalog,
     ManagedKeys managedKeys,
     CacheWarmerMetrics metrics,
     TimeProvider time,
@@ -45,6 +48,18 @@ internal sealed class RefreshDispatcher(
                 }
 
                 metrics.FireLag(time.GetUtcNow() - due.FireAt);
+                if (catalog.Match(due.Key)?.Loader is { Batches: true } loader && _refresh.MaxBatchSize > 1)
+                {
+                    var batch = scheduler.TakeAlong(d => ReferenceEquals(catalog.Match(d.Key)?.Loader, loader), _refresh.BatchWindow, _refresh.MaxBatchSize - 1);
+                    if (batch.Count > 0)
+                    {
+                        batch.ForEach(d => metrics.FireLag(time.GetUtcNow() - d.FireAt));
+                        batch.Insert(0, due);
+                        _ = RunBatchAsync(batch, free);
+                        continue;
+                    }
+                }
+
                 _ = RunAsync(due, free);
             }
         }
@@ -59,12 +74,39 @@ internal sealed class RefreshDispatcher(
         }
     }
 
+    private async Task RunBatchAsync(List<DueRefresh> batch, SemaphoreSlim free)
+    {
+        try
+        {
+            var refreshes = refresher.RefreshBatchAsync(batch);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                await ReportAsync(batch[i], refreshes[i]).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            free.Release();
+        }
+    }
+
     private async Task RunAsync(DueRefresh due, SemaphoreSlim free)
     {
         try
         {
-            var result = await refresher.RefreshAsync(due.Key, due.PlannedExpiry, due.Missed, due.Failures).ConfigureAwait(false);
-            managedKeys.OnRefreshed(result);
+            await ReportAsync(due, refresher.RefreshAsync(due.Key, due.PlannedExpiry, due.Missed, due.Failures)).ConfigureAwait(false);
+        }
+        finally
+        {
+            free.Release();
+        }
+    }
+
+    private async Task ReportAsync(DueRefresh due, Task<RefreshResult> refresh)
+    {
+        try
+        {
+            managedKeys.OnRefreshed(await refresh.ConfigureAwait(false));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -72,10 +114,6 @@ internal sealed class RefreshDispatcher(
             Log.RefreshCrashed(logger, due.Key, ex);
             var retryAt = time.GetUtcNow() + _refresh.FailSafe.RetryDelay;
             managedKeys.OnRefreshed(new RefreshResult(due.Key, RefreshOutcome.Failed, due.PlannedExpiry, retryAt, due.Failures + 1));
-        }
-        finally
-        {
-            free.Release();
         }
     }
 }

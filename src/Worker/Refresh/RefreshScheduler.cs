@@ -104,6 +104,49 @@ internal sealed class RefreshScheduler(TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// Takes, besides a due entry already taken, up to <paramref name="max"/> more entries that <paramref name="fits"/>
+    /// and that are due now or within <paramref name="window"/>, in fire-time order: the keys a batch loads with it. No
+    /// key is taken more than the window ahead of its plan; entries that do not fit stay planned as they were.
+    /// </summary>
+    public List<DueRefresh> TakeAlong(Func<DueRefresh, bool> fits, TimeSpan window, int max)
+    {
+        var taken = new List<DueRefresh>();
+        List<DueRefresh>? others = null;
+        lock (_gate)
+        {
+            var until = time.GetUtcNow() + window;
+            // Entries of other loaders are looked at (and put back) up to a bound, so one batch never walks the schedule.
+            var looked = 0;
+            while (taken.Count < max && looked < 4 * max && _heap.TryPeek(out var entry, out var fireAt) && fireAt <= until)
+            {
+                _heap.Dequeue();
+                if (!_pending.TryGetValue(entry.Key, out var live) || !ReferenceEquals(live, entry))
+                {
+                    continue;
+                }
+
+                looked++;
+                if (fits(entry))
+                {
+                    _pending.Remove(entry.Key);
+                    taken.Add(entry);
+                }
+                else
+                {
+                    (others ??= []).Add(entry);
+                }
+            }
+
+            foreach (var other in others ?? [])
+            {
+                _heap.Enqueue(other, other.FireAt);
+            }
+        }
+
+        return taken;
+    }
+
     // Under the gate: the earliest live entry if it is due, or how long until it is (infinite when there is none).
     private bool TryTakeDue(out DueRefresh due, out TimeSpan wait)
     {

@@ -13,11 +13,12 @@ namespace CacheWarmer.Worker.Refresh;
 /// One refresh cycle of one key: single flight in this process, the Redis lease across replicas, a re-check of the
 /// key's TTL, the load, and the fenced write; on a failed load, the fail-safe keeps the old value.
 /// </summary>
-internal sealed class Refresher(
+internal sealed partial class Refresher(
     IConnectionMultiplexer redis,
     IOptions<CacheWarmerOptions> options,
     LoaderCatalog catalog,
     KeyLoader loader,
+    BatchLoader batchLoader,
     ReplicaIdentity replica,
     ReplicaHeartbeat heartbeat,
     CacheWarmerMetrics metrics,
@@ -37,6 +38,7 @@ internal sealed class Refresher(
     private readonly RefreshOptions _refresh = options.Value.Refresh;
     private readonly ConcurrentDictionary<string, Task<RefreshResult>> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RefreshLease> _leases = new(StringComparer.Ordinal);
+    private readonly BatchLoader _batchLoader = batchLoader;
 
     /// <summary>
     /// An app deleted <paramref name="key"/> (an invalidation). A load in flight for it may have read the row before
@@ -58,19 +60,24 @@ internal sealed class Refresher(
     /// the result carries the new count, so it lives and ends with the key's schedule). A call for a key already in
     /// flight here joins that attempt.
     /// </summary>
-    public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false, int failures = 0)
+    public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false, int failures = 0) =>
+        RefreshAsync(key, plannedExpiry, missed, failures, seat: null);
+
+    // With a seat, the key's load comes from its batch's query (see LoadBatch).
+    private Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed, int failures, LoadBatch.Seat? seat)
     {
         var mine = new TaskCompletionSource<RefreshResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var running = _inFlight.GetOrAdd(key, mine.Task);
         if (running != mine.Task)
         {
+            seat?.Leave();
             return running;
         }
 
-        return RunSingleAsync(key, plannedExpiry, missed, failures, mine);
+        return RunSingleAsync(key, plannedExpiry, missed, failures, mine, seat);
     }
 
-    private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, bool missed, int failures, TaskCompletionSource<RefreshResult> mine)
+    private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, bool missed, int failures, TaskCompletionSource<RefreshResult> mine, LoadBatch.Seat? seat)
     {
         try
         {
@@ -78,7 +85,7 @@ internal sealed class Refresher(
             var match = catalog.Match(key);
             var result = match is null
                 ? new RefreshResult(key, RefreshOutcome.NotManaged, null)
-                : await RunAsync(match, plannedExpiry, missed, failures).ConfigureAwait(false);
+                : await RunAsync(match, plannedExpiry, missed, failures, seat).ConfigureAwait(false);
             result = result with
             {
                 Failures = result.Outcome switch
@@ -103,18 +110,19 @@ internal sealed class Refresher(
         }
         finally
         {
+            seat?.Leave();
             _inFlight.TryRemove(new KeyValuePair<string, Task<RefreshResult>>(key, mine.Task));
         }
     }
 
-    private async Task<RefreshResult> RunAsync(LoaderMatch match, DateTimeOffset? plannedExpiry, bool missed, int failures)
+    private async Task<RefreshResult> RunAsync(LoaderMatch match, DateTimeOffset? plannedExpiry, bool missed, int failures, LoadBatch.Seat? seat)
     {
         var key = match.Key;
         var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, replica.Id, key, match.Loader.Format);
         _leases[key] = lease;
         try
         {
-            return await UnderLeaseAsync(match, lease, plannedExpiry, missed, failures).ConfigureAwait(false);
+            return await UnderLeaseAsync(match, lease, plannedExpiry, missed, failures, seat).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -130,6 +138,8 @@ internal sealed class Refresher(
         }
         finally
         {
+            // A key that ends without a load frees its batch before its release's round trip.
+            seat?.Leave();
             _leases.TryRemove(new KeyValuePair<string, RefreshLease>(key, lease));
             try
             {
@@ -143,7 +153,7 @@ internal sealed class Refresher(
         }
     }
 
-    private async Task<RefreshResult> UnderLeaseAsync(LoaderMatch match, RefreshLease lease, DateTimeOffset? plannedExpiry, bool missed, int failures)
+    private async Task<RefreshResult> UnderLeaseAsync(LoaderMatch match, RefreshLease lease, DateTimeOffset? plannedExpiry, bool missed, int failures, LoadBatch.Seat? seat)
     {
         var key = match.Key;
         // The PTTL is read inside the round trip; adding it to the time the request was sent (not the time the reply
@@ -209,7 +219,8 @@ internal sealed class Refresher(
             return new RefreshResult(key, RefreshOutcome.SkippedFresh, c);
         }
 
-        var load = await loader.LoadAsync(match, lease).ConfigureAwait(false);
+        var load = (seat is null ? null : await seat.LoadAsync(match, lease).ConfigureAwait(false))
+            ?? await loader.LoadAsync(match, lease).ConfigureAwait(false);
         if (load.KeyFault)
         {
             Log.KeyRejected(logger, key, match.Loader.Name, load.Error ?? "");

@@ -14,6 +14,7 @@ public sealed class CacheWarmerMetrics
 
     private readonly Counter<long> _refreshes;
     private readonly Histogram<double> _loadDuration;
+    private readonly Histogram<long> _batchSize;
     private readonly Histogram<double> _refreshLead;
     private readonly Histogram<double> _fireLag;
     private readonly Counter<long> _hotKeyExpirations;
@@ -33,6 +34,10 @@ public sealed class CacheWarmerMetrics
         _loadDuration = meter.CreateHistogram("cachewarmer.load.duration", "s", "Time to load one key from its source.", advice: new InstrumentAdvice<double>
         {
             HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        });
+        _batchSize = meter.CreateHistogram("cachewarmer.load.batch_size", "{key}", "Keys loaded by one batch query (loaders with a BatchQuery).", advice: new InstrumentAdvice<long>
+        {
+            HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
         });
         _refreshLead = meter.CreateHistogram("cachewarmer.refresh.lead", "s", "Time left before expiry when a refreshed value landed.", advice: new InstrumentAdvice<double>
         {
@@ -57,6 +62,9 @@ public sealed class CacheWarmerMetrics
 
     internal void LoadDuration(string loader, TimeSpan duration) =>
         _loadDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("loader", loader));
+
+    internal void BatchSize(string loader, int keys) =>
+        _batchSize.Record(keys, new KeyValuePair<string, object?>("loader", loader));
 
     internal void RefreshLead(string loader, TimeSpan lead) =>
         _refreshLead.Record(lead.TotalSeconds, new KeyValuePair<string, object?>("loader", loader));

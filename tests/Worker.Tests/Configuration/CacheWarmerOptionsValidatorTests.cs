@@ -388,7 +388,7 @@ public class CacheWarmerOptionsValidatorTests
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static ValidateOptionsResult Validate(Dictionary<string, string?> settings)
+    internal static ValidateOptionsResult Validate(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         // As the host's AddOptions<CacheWarmerOptions>().Bind(section) does.
@@ -397,11 +397,11 @@ public class CacheWarmerOptionsValidatorTests
         return new CacheWarmerOptionsValidator().Validate(Options.DefaultName, options);
     }
 
-    private static Dictionary<string, string?> With(Dictionary<string, string?> settings, string setting, string value) =>
+    internal static Dictionary<string, string?> With(Dictionary<string, string?> settings, string setting, string value) =>
         new(settings, StringComparer.OrdinalIgnoreCase) { [$"{CacheWarmerOptions.SectionName}:{setting}"] = value };
 
     // The CacheWarmer section of the repository's appsettings.json, plus one warmup.
-    private static Dictionary<string, string?> Valid() => new(StringComparer.OrdinalIgnoreCase)
+    internal static Dictionary<string, string?> Valid() => new(StringComparer.OrdinalIgnoreCase)
     {
         ["CacheWarmer:Redis:Configuration"] = "127.0.0.1:6379",
         ["CacheWarmer:Redis:Database"] = "0",
