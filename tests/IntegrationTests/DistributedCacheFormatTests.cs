@@ -1,4 +1,5 @@
 using System.Text;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
@@ -24,7 +25,7 @@ public sealed class DistributedCacheFormatTests(RedisFixture redis, PostgresFixt
         var db = redis.Connection.GetDatabase();
         using var cache = new RedisCache(new RedisCacheOptions { Configuration = redis.Configuration, InstanceName = prefix + "app:" });
         var key = prefix + "app:product:1";
-        var lease = new RefreshLease(db, prefix, "replica-a", key, ValueFormat.DistributedCache);
+        var lease = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key, ValueFormat.DistributedCache);
         Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         var expiresAt = DateTimeOffset.UtcNow.AddSeconds(30);
 
@@ -37,7 +38,7 @@ public sealed class DistributedCacheFormatTests(RedisFixture redis, PostgresFixt
         Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromSeconds(29), TimeSpan.FromSeconds(30));
 
         // The app sets a new entry through the library while the next refresh loads: the app's entry stands.
-        var next = new RefreshLease(db, prefix, "replica-a", key, ValueFormat.DistributedCache);
+        var next = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key, ValueFormat.DistributedCache);
         Assert.True((await next.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         Assert.Null(next.ForeignType);
         await cache.SetAsync("product:1", """{"id":1,"by":"app"}"""u8.ToArray(), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1) }, TestContext.Current.CancellationToken);
@@ -47,7 +48,7 @@ public sealed class DistributedCacheFormatTests(RedisFixture redis, PostgresFixt
         // A plain string where entries are written is someone else's.
         var stringKey = prefix + "app:product:2";
         await db.StringSetAsync(stringKey, "a string", TimeSpan.FromSeconds(30));
-        var onString = new RefreshLease(db, prefix, "replica-a", stringKey, ValueFormat.DistributedCache);
+        var onString = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), stringKey, ValueFormat.DistributedCache);
         Assert.True((await onString.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         Assert.Equal("string", onString.ForeignType);
         await onString.ReleaseAsync();

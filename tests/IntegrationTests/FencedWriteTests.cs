@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
@@ -17,12 +18,12 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var db = redis.Connection.GetDatabase();
         await db.StringSetAsync(key, "v1", TimeSpan.FromSeconds(30));
 
-        var stalled = new RefreshLease(db, prefix, "replica-a", key);
+        var stalled = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key);
         Assert.True((await stalled.TryAcquireAsync(TimeSpan.FromMilliseconds(300))).Won);
 
         // The first holder stalls (a GC pause, a partition) until its lease runs out; the next one takes over.
         await Eventually.UntilAsync(async () => !await db.KeyExistsAsync(WorkerKeys.Lease(prefix, key)), TimeSpan.FromSeconds(5), "the stalled lease should expire");
-        var next = new RefreshLease(db, prefix, "replica-b", key);
+        var next = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-b"), key);
         var (won, pttl, _) = await next.TryAcquireAsync(TimeSpan.FromSeconds(3));
         Assert.True(won);
         Assert.InRange(pttl, 1, 30_000);
@@ -43,16 +44,16 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var prefix = redis.Prefix();
         var key = prefix + "product:2";
         var db = redis.Connection.GetDatabase();
-        var first = new RefreshLease(db, prefix, "replica-a", key);
+        var first = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key);
         Assert.True((await first.TryAcquireAsync(TimeSpan.FromMilliseconds(200))).Won);
         await Eventually.UntilAsync(async () => !await db.KeyExistsAsync(WorkerKeys.Lease(prefix, key)), TimeSpan.FromSeconds(5), "the first lease should expire");
-        var second = new RefreshLease(db, prefix, "replica-b", key);
+        var second = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-b"), key);
         Assert.True((await second.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
 
         await first.ReleaseAsync();
 
         Assert.Equal(second.Token, (string?)await db.StringGetAsync(WorkerKeys.Lease(prefix, key)));
-        var third = new RefreshLease(db, prefix, "replica-c", key);
+        var third = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-c"), key);
         var (won, leasePttl, holder) = await third.TryAcquireAsync(TimeSpan.FromSeconds(10));
         Assert.False(won);
         Assert.InRange(leasePttl, 1, 10_000);
@@ -66,14 +67,14 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var key = prefix + "product:3";
         var db = redis.Connection.GetDatabase();
         await db.StringSetAsync(key, "v1", TimeSpan.FromSeconds(30));
-        var dead = new RefreshLease(db, prefix, "replica-dead", key);
+        var dead = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-dead"), key);
         Assert.True((await dead.TryAcquireAsync(TimeSpan.FromSeconds(30))).Won);
 
-        var b = new RefreshLease(db, prefix, "replica-b", key);
-        var c = new RefreshLease(db, prefix, "replica-c", key);
+        var b = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-b"), key);
+        var c = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-c"), key);
         var (_, _, seenByB) = await b.TryAcquireAsync(TimeSpan.FromSeconds(30));
         var (_, _, seenByC) = await c.TryAcquireAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("replica-dead", RefreshLease.ReplicaOf(seenByB!));
+        Assert.Equal("replica-dead", LeaseHolders.ReplicaOf(seenByB!));
 
         var takenByB = await b.TryTakeOverAsync(TimeSpan.FromSeconds(30), seenByB!);
         var takenByC = await c.TryTakeOverAsync(TimeSpan.FromSeconds(30), seenByC!);
@@ -99,7 +100,7 @@ public sealed class FencedWriteTests(RedisFixture redis)
         {
             var key = prefix + "product:" + write;
             await db.StringSetAsync(key, "old row", TimeSpan.FromSeconds(30));
-            var lease = new RefreshLease(db, prefix, "replica-a", key);
+            var lease = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key);
             Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
 
             // The app commits a change and writes the new row while the refresh's query (which read the old row) runs.
@@ -125,7 +126,7 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var key = prefix + "product:same-bytes";
         var db = redis.Connection.GetDatabase();
         await db.StringSetAsync(key, "row", TimeSpan.FromSeconds(30));
-        var lease = new RefreshLease(db, prefix, "replica-a", key);
+        var lease = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key);
         Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         await db.StringSetAsync(key, "row", TimeSpan.FromSeconds(20));
 
@@ -142,8 +143,8 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var expired = prefix + "product:expired";
         await db.StringSetAsync(deleted, "old row", TimeSpan.FromSeconds(30));
         await db.StringSetAsync(expired, "old row", TimeSpan.FromMilliseconds(300));
-        var deleting = new RefreshLease(db, prefix, "replica-a", deleted);
-        var expiring = new RefreshLease(db, prefix, "replica-a", expired);
+        var deleting = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), deleted);
+        var expiring = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), expired);
         Assert.True((await deleting.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         Assert.True((await expiring.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
 
@@ -167,8 +168,8 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var db = redis.Connection.GetDatabase();
         var untouched = prefix + "product:untouched";
         var written = prefix + "product:written-by-app";
-        var warming = new RefreshLease(db, prefix, "replica-a", untouched);
-        var racing = new RefreshLease(db, prefix, "replica-a", written);
+        var warming = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), untouched);
+        var racing = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), written);
         Assert.Equal(-2, (await warming.TryAcquireAsync(TimeSpan.FromSeconds(10))).Pttl);
         Assert.Equal(-2, (await racing.TryAcquireAsync(TimeSpan.FromSeconds(10))).Pttl);
         await db.StringSetAsync(written, "app row", TimeSpan.FromSeconds(60));
@@ -189,7 +190,7 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var key = prefix + "product:untouched-long";
         var db = redis.Connection.GetDatabase();
         await db.StringSetAsync(key, "old row", TimeSpan.FromSeconds(30));
-        var lease = new RefreshLease(db, prefix, "replica-a", key);
+        var lease = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key);
         Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         // Time passes on Redis's clock between the acquire and the write; the expiry it computes stays the same.
         await Eventually.UntilAsync(async () => (await db.KeyTimeToLiveAsync(key))!.Value < TimeSpan.FromSeconds(29.7), TimeSpan.FromSeconds(5), "some time should pass");
@@ -209,8 +210,8 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var raced = prefix + "product:raced";
         await db.HashSetAsync(hash, [new HashEntry("data", "app's entry")]);
         await db.KeyExpireAsync(hash, TimeSpan.FromSeconds(30));
-        var onHash = new RefreshLease(db, prefix, "replica-a", hash);
-        var beforeRace = new RefreshLease(db, prefix, "replica-a", raced);
+        var onHash = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), hash);
+        var beforeRace = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), raced);
         Assert.True((await onHash.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         Assert.True((await beforeRace.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         // The app puts a hash where the lease found nothing.
@@ -230,7 +231,7 @@ public sealed class FencedWriteTests(RedisFixture redis)
         var key = prefix + "product:kept";
         var db = redis.Connection.GetDatabase();
         await db.StringSetAsync(key, "old row", TimeSpan.FromSeconds(1));
-        var lease = new RefreshLease(db, prefix, "replica-a", key);
+        var lease = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key);
         Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
 
         var kept = await lease.KeepOldValueAsync(TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));

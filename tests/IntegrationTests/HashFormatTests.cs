@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
 using CacheWarmer.Worker.Loaders;
@@ -17,7 +18,7 @@ public sealed class HashFormatTests(RedisFixture redis, PostgresFixture postgres
         var key = prefix + "product:1";
         await db.HashSetAsync(key, [new HashEntry("name", "old"), new HashEntry("note", "to be removed")]);
         await db.KeyExpireAsync(key, TimeSpan.FromSeconds(30));
-        var lease = new RefreshLease(db, prefix, "replica-a", key, ValueFormat.Hash);
+        var lease = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key, ValueFormat.Hash);
         Assert.True((await lease.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         Assert.Null(lease.ForeignType);
 
@@ -29,7 +30,7 @@ public sealed class HashFormatTests(RedisFixture redis, PostgresFixture postgres
         Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromSeconds(29), TimeSpan.FromSeconds(30));
 
         // Any field an app changes during the next load supersedes it.
-        var next = new RefreshLease(db, prefix, "replica-a", key, ValueFormat.Hash);
+        var next = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key, ValueFormat.Hash);
         Assert.True((await next.TryAcquireAsync(TimeSpan.FromSeconds(10))).Won);
         await db.HashSetAsync(key, "price", "5.00");
         Assert.Equal(FencedWriteOutcome.Superseded, (await next.WriteAsync(HashFields.From("""{"id":1,"price":1.25}"""u8.ToArray()), TimeSpan.FromSeconds(30))).Outcome);

@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.TestUtils;
 using CacheWarmer.Worker.Refresh;
@@ -60,7 +61,7 @@ public sealed class LeaseKeeperTests(RedisFixture redis)
         var key = prefix + name;
         var db = redis.Connection.GetDatabase();
         await db.StringSetAsync(key, "v1", TimeSpan.FromMinutes(5));
-        var lease = new RefreshLease(db, prefix, "replica-a", key);
+        var lease = new RefreshLease(db, prefix, LeaseHolders.NewValue("replica-a"), key);
         Assert.True((await lease.TryAcquireAsync(LeaseTtl)).Won);
         return (db, WorkerKeys.Lease(prefix, key), lease);
     }

@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.HotKeyTracker;
 using CacheWarmer.HotKeyTracker.Hotness;
@@ -93,6 +94,7 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<Refresher>();
         services.TryAddSingleton<RefreshScheduler>();
         services.TryAddSingleton<ReplicaHeartbeat>();
+        services.TryAddSingleton<LeaseHolders>();
         services.AddHostedService(sp => sp.GetRequiredService<ReplicaHeartbeat>());
         services.TryAddSingleton<ManagedKeys>();
         services.AddHostedService(sp => sp.GetRequiredService<ManagedKeys>());

@@ -1,8 +1,8 @@
 using System.Threading.Channels;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.Worker.Configuration;
-using CacheWarmer.Worker.Hosting;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Refresh;
 using CacheWarmer.Worker.Telemetry;

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using CacheWarmer.Contracts.Keys;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using StackExchange.Redis;
 
@@ -27,14 +27,14 @@ internal sealed class RefreshLease
 
     /// <param name="db">The database of the key.</param>
     /// <param name="prefix">The worker's key prefix.</param>
-    /// <param name="replicaId">This replica, named in the lease's value.</param>
+    /// <param name="holder">This attempt's lease value (<see cref="LeaseHolders.NewValue()"/>).</param>
     /// <param name="key">The data key.</param>
     /// <param name="format">The layout the value is written in; a key holding another Redis type is someone else's.</param>
-    public RefreshLease(IDatabase db, string prefix, string replicaId, string key, ValueFormat format = ValueFormat.String)
+    public RefreshLease(IDatabase db, string prefix, string holder, string key, ValueFormat format = ValueFormat.String)
     {
         _db = db;
         _format = format;
-        Token = replicaId + ":" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        Token = holder;
         _keys = [WorkerKeys.Lease(prefix, key), key, WorkerKeys.Stale(prefix, key), WorkerKeys.Wrote(prefix, key)];
     }
 
@@ -84,9 +84,6 @@ internal sealed class RefreshLease
         MayHold = true;
         return Read(await _db.ScriptEvaluateAsync(RefreshScripts.TakeOver, _keys, [Token, (long)leaseTtl.TotalMilliseconds, holder, Layout(_format)]).ConfigureAwait(false));
     }
-
-    /// <summary>The replica named in a lease value <c>replicaId:token</c>.</summary>
-    public static string ReplicaOf(string holder) => holder[..Math.Max(holder.LastIndexOf(':'), 0)];
 
     private (bool Won, long Pttl, string? Holder) Read(RedisResult result)
     {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using CacheWarmer.Worker.Configuration;
-using CacheWarmer.Worker.Hosting;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -19,8 +19,7 @@ internal sealed partial class Refresher(
     LoaderCatalog catalog,
     KeyLoader loader,
     BatchLoader batchLoader,
-    ReplicaIdentity replica,
-    ReplicaHeartbeat heartbeat,
+    LeaseHolders holders,
     CacheWarmerMetrics metrics,
     TimeProvider time,
     ILogger<Refresher> logger)
@@ -118,7 +117,7 @@ internal sealed partial class Refresher(
     private async Task<RefreshResult> RunAsync(LoaderMatch match, DateTimeOffset? plannedExpiry, bool missed, int failures, LoadBatch.Seat? seat)
     {
         var key = match.Key;
-        var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, replica.Id, key, match.Loader.Format);
+        var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, holders.NewValue(), key, match.Loader.Format);
         _leases[key] = lease;
         try
         {
@@ -165,13 +164,13 @@ internal sealed partial class Refresher(
         {
             asked = time.GetUtcNow();
             (won, pttl, _) = await lease.TryTakeOverAsync(_refresh.LeaseTtl, holder).ConfigureAwait(false);
-            if (won && RefreshLease.ReplicaOf(holder) == replica.Id)
+            if (won && LeaseHolders.ReplicaOf(holder) == holders.ReplicaId)
             {
                 Log.OwnLeaseTakenOver(logger, key);
             }
             else if (won)
             {
-                Log.LeaseTakenOver(logger, key, RefreshLease.ReplicaOf(holder));
+                Log.LeaseTakenOver(logger, key, LeaseHolders.ReplicaOf(holder));
             }
         }
 
@@ -299,7 +298,7 @@ internal sealed partial class Refresher(
         }
 
         var cacheKey = match.Key[(loader.InstanceName.Length + FusionCacheEntry.KeyPrefix.Length)..];
-        return (RedisChannel.Literal(FusionCacheEntry.Channel(loader.CacheName)), FusionCacheEntry.SetMessage(cacheKey, replica.Id, at));
+        return (RedisChannel.Literal(FusionCacheEntry.Channel(loader.CacheName)), FusionCacheEntry.SetMessage(cacheKey, holders.ReplicaId, at));
     }
 
     private async Task<RefreshResult> KeepOldValueAsync(LoaderMatch match, RefreshLease lease, string? error, int failures)
@@ -334,11 +333,8 @@ internal sealed partial class Refresher(
     // The holder's attempt is over: its replica died, or it is this replica's own. Single flight runs one attempt per
     // key here, so a lease of ours that is not this attempt's was left by one whose acquire reply was lost (or whose
     // release failed); waiting for it to expire would leave the key unrefreshed for up to LeaseTtl.
-    private async Task<bool> IsGoneAsync(string holder)
-    {
-        var holderReplica = RefreshLease.ReplicaOf(holder);
-        return holderReplica.Length > 0 && (holderReplica == replica.Id || !await heartbeat.IsAliveAsync(holderReplica).ConfigureAwait(false));
-    }
+    private async Task<bool> IsGoneAsync(string holder) =>
+        await holders.StateOfAsync(holder).ConfigureAwait(false) is LeaseHolderState.Dead or LeaseHolderState.ThisReplica;
 
     // The retry after one more failure, when <paramref name="failures"/> attempts in a row had failed already.
     private DateTimeOffset RetryAt(int failures)

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using CacheWarmer.Contracts.Keys;
+using CacheWarmer.Worker.Coordination;
 using StackExchange.Redis;
 
 namespace CacheWarmer.Worker.Warmups;
@@ -50,12 +50,17 @@ internal sealed class WarmupLease
     private readonly IDatabase _db;
     private readonly RedisKey[] _keys;
 
-    public WarmupLease(IDatabase db, string prefix, string name, DateTimeOffset scheduledFire, string replicaId)
+    /// <param name="db">The database of the worker's keys.</param>
+    /// <param name="prefix">The worker's key prefix.</param>
+    /// <param name="name">The warmup.</param>
+    /// <param name="scheduledFire">The firing, by its scheduled time.</param>
+    /// <param name="holder">This attempt's lease value (<see cref="LeaseHolders.NewValue()"/>).</param>
+    public WarmupLease(IDatabase db, string prefix, string name, DateTimeOffset scheduledFire, string holder)
     {
         _db = db;
         var fireMs = scheduledFire.ToUnixTimeMilliseconds();
         _keys = [WorkerKeys.Warmup(prefix, name, fireMs), WorkerKeys.WarmupProgress(prefix, name, fireMs)];
-        Token = replicaId + ":" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        Token = holder;
     }
 
     public string Token { get; }
@@ -88,9 +93,6 @@ internal sealed class WarmupLease
 
     /// <summary>Lets the firing go (this replica is stopping), so another takes the rest at once.</summary>
     public Task ReleaseAsync() => _db.ScriptEvaluateAsync(ReleaseScript, _keys, [Token]);
-
-    /// <summary>The replica named in a holder value <c>replicaId:token</c>.</summary>
-    public static string ReplicaOf(string holder) => holder[..Math.Max(holder.LastIndexOf(':'), 0)];
 
     private static long Ms(TimeSpan span) => Math.Max(1, (long)span.TotalMilliseconds);
 

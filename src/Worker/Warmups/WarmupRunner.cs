@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Configuration;
-using CacheWarmer.Worker.Hosting;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.WarmRequests;
 using Microsoft.Extensions.Hosting;
@@ -39,8 +39,7 @@ internal sealed class WarmupRunner(
     WarmupKeySource keySource,
     KeyWarmer warmer,
     WarmJobs jobs,
-    ReplicaIdentity replica,
-    ReplicaHeartbeat heartbeat,
+    LeaseHolders holders,
     TimeProvider time,
     ILogger<WarmupRunner> logger) : IHostedService, IDisposable
 {
@@ -112,7 +111,7 @@ internal sealed class WarmupRunner(
         }
 
         var db = redis.GetDatabase(options.Value.Redis.Database);
-        var lease = new WarmupLease(db, options.Value.Redis.KeyPrefix, name, scheduledFire, replica.Id);
+        var lease = new WarmupLease(db, options.Value.Redis.KeyPrefix, name, scheduledFire, holders.NewValue());
         var leaseTtl = options.Value.Refresh.LeaseTtl;
         while (true)
         {
@@ -123,13 +122,16 @@ internal sealed class WarmupRunner(
                 return WarmupFiringOutcome.DoneElsewhere;
             }
 
-            if (!won && holder.Length > 0 && !await heartbeat.IsAliveAsync(WarmupLease.ReplicaOf(holder)).ConfigureAwait(false))
+            // Only a dead replica's firing is taken over. One held by this replica under another token is an attempt of
+            // its own that may still be running here (unlike a refresh, a firing has no single flight in the process):
+            // it ends, or its lease lapses, before another attempt takes the firing.
+            if (!won && await holders.StateOfAsync(holder).ConfigureAwait(false) == LeaseHolderState.Dead)
             {
                 asked = time.GetUtcNow();
                 (won, _) = await lease.TryTakeOverAsync(leaseTtl, holder).ConfigureAwait(false);
                 if (won)
                 {
-                    Log.WarmupTakenOver(logger, name, scheduledFire, WarmupLease.ReplicaOf(holder));
+                    Log.WarmupTakenOver(logger, name, scheduledFire, LeaseHolders.ReplicaOf(holder));
                 }
             }
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace CacheWarmer.Worker.Hosting;
+namespace CacheWarmer.Worker.Coordination;
 
 /// <summary>
 /// Keeps <c>{prefix}replica:{id}</c> alive while this replica runs. When a replica dies holding a lease, the others

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace CacheWarmer.Worker.Hosting;
+namespace CacheWarmer.Worker.Coordination;
 
 /// <summary>This replica's name in lease values: host, process and a random part (several may share a host).</summary>
 internal sealed class ReplicaIdentity
