@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.Contracts.Values;
 using CacheWarmer.Worker.Loaders;
-using CacheWarmer.Worker.Sources;
 
 namespace CacheWarmer.Worker.Configuration;
 

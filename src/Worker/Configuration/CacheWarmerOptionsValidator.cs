@@ -1,9 +1,7 @@
 using System.Text.RegularExpressions;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.Contracts.Values;
-using CacheWarmer.Worker.Http;
 using CacheWarmer.Worker.Loaders;
-using CacheWarmer.Worker.Sources;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

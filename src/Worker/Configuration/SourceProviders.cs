@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace CacheWarmer.Worker.Sources;
+namespace CacheWarmer.Worker.Configuration;
 
 /// <summary>The database providers a source can use.</summary>
 internal enum SourceProvider
@@ -18,6 +18,6 @@ internal static class SourceProviders
 
     public static bool TryParse([NotNullWhen(true)] string? text, out SourceProvider provider)
     {
-        return Configuration.EnumSetting.TryParse(text, out provider);
+        return EnumSetting.TryParse(text, out provider);
     }
 }

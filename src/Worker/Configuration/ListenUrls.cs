@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace CacheWarmer.Worker.Http;
+namespace CacheWarmer.Worker.Configuration;
 
 /// <summary>One address of <c>CacheWarmer:Http:Urls</c>, such as <c>http://127.0.0.1:8080</c>.</summary>
 /// <param name="Text">The URL as written.</param>
