@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Telemetry;
 
@@ -54,7 +55,7 @@ internal sealed partial class ManagedKeys
         var spread = TimeSpan.FromSeconds(Math.Max(WarmSpread.TotalSeconds, enter.Count / PromotionsPerSecond));
         foreach (var (key, loader) in enter)
         {
-            await StartManagingAsync(key, loader, now + Spread(spread), cancellationToken).ConfigureAwait(false);
+            await StartManagingAsync(key, loader, now + Jitter.UpTo(spread), cancellationToken).ConfigureAwait(false);
         }
 
         if (enter.Count > 0 || decision.Leave.Count > 0)
@@ -81,7 +82,7 @@ internal sealed partial class ManagedKeys
         }
         else if (catalog.Match(pin.Key) is { } match)
         {
-            await StartManagingAsync(pin.Key, match.Loader, time.GetUtcNow() + Spread(WarmSpread), cancellationToken).ConfigureAwait(false);
+            await StartManagingAsync(pin.Key, match.Loader, time.GetUtcNow() + Jitter.UpTo(WarmSpread), cancellationToken).ConfigureAwait(false);
             _keys[pin.Key].PinnedUntil = pin.Until;
         }
     }
@@ -116,7 +117,7 @@ internal sealed partial class ManagedKeys
         }
 
         // Jitter (x0.5 to x1.5) keeps pinned keys and replicas from looking in lockstep.
-        delay *= 0.5 + Random.Shared.NextDouble();
+        delay = Jitter.Around(delay);
         Log.PinnedKeyAbsent(logger, key, state.Absences, (long)delay.TotalMilliseconds);
         await ScheduleAsync(key, null, now + delay, cancellationToken).ConfigureAwait(false);
     }

@@ -155,7 +155,7 @@ internal sealed partial class ManagedKeys(
             // A managed key is gone (expired, evicted, deleted, or Redis came back empty): warm it now. Whoever warms it
             // counts the miss when Redis expired or evicted it.
             var missed = observation.Cause is KeyObservationCause.Expired or KeyObservationCause.Evicted;
-            var fireAt = observation.Cause == KeyObservationCause.Resync ? NextRewarm() : time.GetUtcNow() + Spread(WarmSpread);
+            var fireAt = observation.Cause == KeyObservationCause.Resync ? NextRewarm() : time.GetUtcNow() + Jitter.UpTo(WarmSpread);
             await ScheduleAsync(observation.Key, null, fireAt, cancellationToken, missed).ConfigureAwait(false);
         }
     }
@@ -257,10 +257,7 @@ internal sealed partial class ManagedKeys(
     private DateTimeOffset NextRewarm()
     {
         var now = time.GetUtcNow();
-        _rewarmCursor = (_rewarmCursor > now ? _rewarmCursor : now + Spread(WarmSpread)) + RewarmStep;
+        _rewarmCursor = (_rewarmCursor > now ? _rewarmCursor : now + Jitter.UpTo(WarmSpread)) + RewarmStep;
         return _rewarmCursor;
     }
-
-    private static TimeSpan Spread(TimeSpan within) => TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * within.Ticks));
-
 }

@@ -180,7 +180,7 @@ internal sealed partial class Refresher(
             metrics.LeaseContended();
             // Look again soon; the holder's write usually re-plans this key before that.
             var wait = TimeSpan.FromMilliseconds(Math.Clamp(pttl, 50, (long)Math.Min(_refresh.LeaseTtl.TotalMilliseconds, BusyRecheck.TotalMilliseconds)));
-            return new RefreshResult(key, RefreshOutcome.LeaseBusy, plannedExpiry, now + wait + Jitter(TimeSpan.FromMilliseconds(100)));
+            return new RefreshResult(key, RefreshOutcome.LeaseBusy, plannedExpiry, now + wait + Jitter.UpTo(TimeSpan.FromMilliseconds(100)));
         }
 
         if (lease.ForeignType is { } type)
@@ -242,7 +242,7 @@ internal sealed partial class Refresher(
             return Superseded(match, -2);
         }
 
-        var ttl = match.Loader.Ttl + Jitter(match.Loader.TtlJitter);
+        var ttl = match.Loader.Ttl + Jitter.UpTo(match.Loader.TtlJitter);
         var writtenAt = time.GetUtcNow();
         var value = StoredValue.Of(match.Loader, key, load.Value, writtenAt, ttl);
         var (written, before) = await lease.WriteAsync(value, ttl, writtenAt + ttl, BackplaneNotice(match, writtenAt)).ConfigureAwait(false);
@@ -285,7 +285,7 @@ internal sealed partial class Refresher(
         Log.Superseded(logger, match.Key, match.Loader.Name, pttl);
         return pttl >= 0
             ? new RefreshResult(match.Key, RefreshOutcome.Superseded, now + TimeSpan.FromMilliseconds(pttl))
-            : new RefreshResult(match.Key, RefreshOutcome.Superseded, null, now + Jitter(SupersededRetry));
+            : new RefreshResult(match.Key, RefreshOutcome.Superseded, null, now + Jitter.UpTo(SupersededRetry));
     }
 
     // The FusionCache backplane's "set" message for the key, when the loader names the apps' cache.
@@ -347,9 +347,6 @@ internal sealed partial class Refresher(
         }
 
         // Jitter (x0.5 to x1.5) keeps replicas and keys from retrying in lockstep.
-        return time.GetUtcNow() + (delay * (0.5 + Random.Shared.NextDouble()));
+        return time.GetUtcNow() + Jitter.Around(delay);
     }
-
-    private static TimeSpan Jitter(TimeSpan max) =>
-        max <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * max.Ticks));
 }

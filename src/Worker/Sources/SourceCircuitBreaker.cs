@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Configuration;
 
 namespace CacheWarmer.Worker.Sources;
@@ -66,8 +67,8 @@ internal sealed class SourceCircuitBreaker(CircuitBreakerOptions options, TimePr
             _probing = false;
             if (_failures >= options.FailureThreshold)
             {
-                var jitter = 1 + (Random.Shared.NextDouble() * 0.5);
-                _openUntil = time.GetUtcNow() + (options.BreakDuration * jitter);
+                // Up to half again as long, so replicas do not probe the database in lockstep.
+                _openUntil = time.GetUtcNow() + options.BreakDuration + Jitter.UpTo(options.BreakDuration / 2);
             }
         }
     }

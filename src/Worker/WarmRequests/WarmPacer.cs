@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -44,7 +45,7 @@ internal sealed class WarmPacer : IDisposable
                 _next = turn + _interval;
             }
 
-            var wait = turn - _time.GetUtcNow() + (_interval * Random.Shared.NextDouble());
+            var wait = turn - _time.GetUtcNow() + Jitter.UpTo(_interval);
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);

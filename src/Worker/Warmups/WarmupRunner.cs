@@ -156,7 +156,7 @@ internal sealed class WarmupRunner(
                 return WarmupFiringOutcome.Skipped;
             }
 
-            await Task.Delay(Poll * (0.5 + Random.Shared.NextDouble()), time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Jitter.Around(Poll), time, cancellationToken).ConfigureAwait(false);
         }
     }
 
