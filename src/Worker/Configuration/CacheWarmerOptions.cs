@@ -107,6 +107,12 @@ public sealed class HotKeysOptions
 
     /// <summary>How far back the sample stream is read at start. Default 15 minutes.</summary>
     public TimeSpan Replay { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Under an LFU maxmemory-policy, the most keys whose Redis read counters are read each minute: the managed keys,
+    /// then a uniform sample of the others from the last resync. Also the size of that sample. Default 100,000.
+    /// </summary>
+    public int LfuMaxKeys { get; set; } = 100_000;
 }
 
 /// <summary>The <c>CacheWarmer:Redis</c> section.</summary>

@@ -93,6 +93,11 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
             failures.Add($"{Section}:Capacity is {hotKeys.Capacity}: use a number of keys from 1 to 10000000, such as 100000 (about 64 bytes of memory per key plus the key text).");
         }
 
+        if (hotKeys.LfuMaxKeys is < 0 or > 10_000_000)
+        {
+            failures.Add($"{Section}:LfuMaxKeys is {hotKeys.LfuMaxKeys}: use a number of keys from 0 to 10000000, such as 100000: how many keys' LFU counters are read each minute (0 reads none).");
+        }
+
         if (hotKeys.PinnedCapacity is < 0 or > 10_000_000)
         {
             failures.Add($"{Section}:PinnedCapacity is {hotKeys.PinnedCapacity}: use a number of keys from 0 to 10000000, such as 100000: how many keys pins, warms and warmups may keep warm beyond Capacity.");

@@ -80,6 +80,7 @@ public static class CacheWarmerHostExtensions
             model.HalfLife = hotKeys.HalfLife;
             model.AppWriteWeight = hotKeys.AppWriteWeight;
             model.Replay = hotKeys.Replay;
+            model.LfuMaxKeys = hotKeys.LfuMaxKeys;
             model.KeyPrefix = redis.KeyPrefix;
             model.Database = redis.Database;
         });

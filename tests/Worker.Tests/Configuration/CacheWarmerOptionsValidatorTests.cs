@@ -114,6 +114,7 @@ public class CacheWarmerOptionsValidatorTests
         { "HotKeys:Replay", "-00:01:00", "CacheWarmer:HotKeys:Replay", ["is negative", "only new samples"] },
         { "HotKeys:Pinned:0", "order:7", "CacheWarmer:HotKeys:Pinned:0", ["\"order:7\"", "matches no loader", "\"product:42\""] },
         { "HotKeys:PinnedCapacity", "-1", "CacheWarmer:HotKeys:PinnedCapacity", ["from 0 to 10000000", "beyond Capacity"] },
+        { "HotKeys:LfuMaxKeys", "-1", "CacheWarmer:HotKeys:LfuMaxKeys", ["from 0 to 10000000", "LFU counters"] },
         { "Http:Urls", "http://0.0.0.0:8080", "CacheWarmer:Http:Urls", ["\"http://0.0.0.0:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey", "CacheWarmer__Http__ApiKey", "http://127.0.0.1:8080"] },
         { "Http:Urls", "http://+:8080", "CacheWarmer:Http:Urls", ["\"http://+:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey"] },
         { "Http:Urls", "http://*:8080", "CacheWarmer:Http:Urls", ["\"http://*:8080\"", "reachable from other machines", "CacheWarmer:Http:ApiKey"] },
