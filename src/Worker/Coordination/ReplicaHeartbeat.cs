@@ -14,7 +14,7 @@ namespace CacheWarmer.Worker.Coordination;
 /// </summary>
 internal sealed class ReplicaHeartbeat(
     IConnectionMultiplexer redis,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RedisOptions> redisOptions,
     ReplicaIdentity replica,
     TimeProvider time,
     ILogger<ReplicaHeartbeat> logger) : BackgroundService
@@ -25,12 +25,12 @@ internal sealed class ReplicaHeartbeat(
     // Three beats per TTL: one late beat (a GC pause, a slow round trip) does not make a live replica look dead.
     private static readonly TimeSpan Interval = Ttl / 4;
 
-    private readonly RedisKey _key = WorkerKeys.Replica(options.Value.Redis.KeyPrefix, replica.Id);
-    private readonly IDatabase _db = redis.GetDatabase(options.Value.Redis.Database);
+    private readonly RedisKey _key = WorkerKeys.Replica(redisOptions.Value.KeyPrefix, replica.Id);
+    private readonly IDatabase _db = redis.GetDatabase(redisOptions.Value.Database);
 
     /// <summary>True when the replica named <paramref name="replicaId"/> has a live heartbeat.</summary>
     public Task<bool> IsAliveAsync(string replicaId) =>
-        _db.KeyExistsAsync(WorkerKeys.Replica(options.Value.Redis.KeyPrefix, replicaId));
+        _db.KeyExistsAsync(WorkerKeys.Replica(redisOptions.Value.KeyPrefix, replicaId));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

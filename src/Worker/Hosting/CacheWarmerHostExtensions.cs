@@ -39,6 +39,12 @@ public static class CacheWarmerHostExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheWarmerOptions>, CacheWarmerOptionsValidator>());
 
+        // A room takes only the sections it reads; every section is read from the one tree validated above.
+        services.TryAddSingleton(sp => Section(sp, o => o.Redis));
+        services.TryAddSingleton(sp => Section(sp, o => o.Refresh));
+        services.TryAddSingleton(sp => Section(sp, o => o.HotKeys));
+        services.TryAddSingleton(sp => Section(sp, o => o.Http));
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<CacheWarmerMetrics>();
@@ -128,6 +134,9 @@ public static class CacheWarmerHostExtensions
         // Registered last so it stops first: running refreshes finish before the rest shuts down.
         builder.Services.AddHostedService<RefreshDispatcher>();
     }
+
+    private static IOptions<T> Section<T>(IServiceProvider services, Func<CacheWarmerOptions, T> section)
+        where T : class => Options.Create(section(services.GetRequiredService<IOptions<CacheWarmerOptions>>().Value));
 
     private static ConnectionMultiplexer ConnectRedis(RedisOptions redis, ReplicaIdentity replica)
     {

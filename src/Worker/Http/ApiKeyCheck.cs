@@ -16,14 +16,14 @@ namespace CacheWarmer.Worker.Http;
 /// nor the length of the key leaks through response times. Neither key is ever logged.
 /// </summary>
 /// <remarks>Runs after routing, which tells it the endpoint, and before the endpoint.</remarks>
-internal sealed class ApiKeyCheck(IOptions<CacheWarmerOptions> options, ILogger<ApiKeyCheck> logger) : IMiddleware
+internal sealed class ApiKeyCheck(IOptions<HttpOptions> http, ILogger<ApiKeyCheck> logger) : IMiddleware
 {
     /// <summary>The request header carrying the key.</summary>
     public const string Header = "X-Api-Key";
 
-    private readonly byte[]? _expected = string.IsNullOrEmpty(options.Value.Http.ApiKey)
+    private readonly byte[]? _expected = string.IsNullOrEmpty(http.Value.ApiKey)
         ? null
-        : SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.Http.ApiKey));
+        : SHA256.HashData(Encoding.UTF8.GetBytes(http.Value.ApiKey));
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {

@@ -19,7 +19,7 @@ internal sealed class HotKeysHandler(
     HotKeyModel model,
     ManagedKeyIndex managed,
     IConnectionMultiplexer redis,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RedisOptions> redisOptions,
     TimeProvider time)
 {
     public const int DefaultTop = 50;
@@ -69,7 +69,7 @@ internal sealed class HotKeysHandler(
 
         try
         {
-            var batch = redis.GetDatabase(options.Value.Redis.Database).CreateBatch();
+            var batch = redis.GetDatabase(redisOptions.Value.Database).CreateBatch();
             var replies = estimates.Select(e => batch.ExecuteAsync("PTTL", (RedisKey)e.Key)).ToArray();
             batch.Execute();
             await Task.WhenAll(replies).ConfigureAwait(false);

@@ -22,7 +22,7 @@ internal sealed class WarmHandler(
     WarmPatternScanner scanner,
     WarmJobs jobs,
     IConnectionMultiplexer redis,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<HttpOptions> http,
     ILogger<WarmHandler> logger)
 {
     /// <summary>The <c>trigger</c> label of warms asked for over HTTP.</summary>
@@ -31,7 +31,7 @@ internal sealed class WarmHandler(
     // A scan of a large keyspace takes a second or so.
     private const int RetryAfterSeconds = 1;
 
-    private readonly long _maxBytes = options.Value.Http.MaxRequestBytes;
+    private readonly long _maxBytes = http.Value.MaxRequestBytes;
 
     public async Task<IResult> HandleAsync(HttpContext context, string? wait)
     {

@@ -11,14 +11,14 @@ namespace CacheWarmer.Worker.Http;
 /// the request is then refused before any key is warmed. Each scan walks the whole keyspace of every primary, however
 /// few keys match, so at most <see cref="HttpOptions.MaxConcurrentScans"/> run at once (<see cref="TryTakeSlot"/>).
 /// </summary>
-internal sealed class WarmPatternScanner(IConnectionMultiplexer redis, LoaderCatalog catalog, IOptions<CacheWarmerOptions> options)
+internal sealed class WarmPatternScanner(IConnectionMultiplexer redis, LoaderCatalog catalog, IOptions<HttpOptions> http, IOptions<RedisOptions> redisSection)
 {
     private const int PageSize = 1000;
 
     private int _running;
 
     /// <summary>How many scans may run at once.</summary>
-    public int MaxConcurrent { get; } = options.Value.Http.MaxConcurrentScans;
+    public int MaxConcurrent { get; } = http.Value.MaxConcurrentScans;
 
     /// <summary>One of the <see cref="MaxConcurrent"/> slots, or null when every one is taken; dispose it once the scan ends.</summary>
     public IDisposable? TryTakeSlot()
@@ -34,7 +34,7 @@ internal sealed class WarmPatternScanner(IConnectionMultiplexer redis, LoaderCat
 
     public async Task<List<LoaderMatch>?> ScanAsync(string glob, WarmRequestErrors errors, CancellationToken cancellationToken)
     {
-        var (redisOptions, max) = (options.Value.Redis, options.Value.Http.MaxKeysPerRequest);
+        var (redisOptions, max) = (redisSection.Value, http.Value.MaxKeysPerRequest);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var matches = new List<LoaderMatch>();
         foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))

@@ -10,13 +10,13 @@ namespace CacheWarmer.Worker.Http;
 /// lists, unknown loaders, keys no loader owns, ids that do not fit the pattern, bad globs and the key limit each give
 /// an error naming the field. A key is never guessed: one that matches no loader is refused.
 /// </summary>
-internal sealed partial class WarmRequestReader(LoaderCatalog catalog, IOptions<CacheWarmerOptions> options)
+internal sealed partial class WarmRequestReader(LoaderCatalog catalog, IOptions<HttpOptions> http)
 {
     private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 8, AllowDuplicateProperties = false };
 
     private const string ControlCharacterMessage = "holds a control character (such as a newline or a tab): the API takes no such keys";
 
-    private readonly int _maxKeys = options.Value.Http.MaxKeysPerRequest;
+    private readonly int _maxKeys = http.Value.MaxKeysPerRequest;
 
     public WarmSelection? Read(ReadOnlyMemory<byte> body, WarmRequestErrors errors)
     {

@@ -19,12 +19,12 @@ internal sealed class KeyWarmer(
     ManagedKeys managed,
     CacheWarmerMetrics metrics,
     TimeProvider time,
-    IOptions<CacheWarmerOptions> options)
+    IOptions<RefreshOptions> refresh, IOptions<HttpOptions> http)
 {
     private static readonly TimeSpan MinBusyWait = TimeSpan.FromMilliseconds(50);
 
-    private readonly RefreshOptions _refresh = options.Value.Refresh;
-    private readonly TimeSpan _pin = options.Value.Http.WarmPin;
+    private readonly RefreshOptions _refresh = refresh.Value;
+    private readonly TimeSpan _pin = http.Value.WarmPin;
 
     public async Task<WarmOutcome> WarmAsync(LoaderMatch match, string trigger, CancellationToken cancellationToken, DateTimeOffset? pinUntil = null)
     {

@@ -18,7 +18,7 @@ internal sealed class WarmJobs(
     KeyWarmer warmer,
     WarmPacer pacer,
     TimeProvider time,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<HttpOptions> http,
     ILogger<WarmJobs> logger) : IHostedService, IDisposable
 {
     /// <summary>Jobs remembered, finished or not.</summary>
@@ -138,7 +138,7 @@ internal sealed class WarmJobs(
 
     private async Task<WarmKeyResult[]> RunAsync(WarmJob job, IReadOnlyList<LoaderMatch> keys, CancellationToken cancellationToken)
     {
-        var warm = options.Value.Http.Warm;
+        var warm = http.Value.Warm;
         Log.WarmStarted(logger, job.Id, job.Trigger, job.Total, warm.MaxPerSecond, warm.MaxConcurrency);
         var outcomes = new WarmOutcome[keys.Count];
         using var progressStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -18,8 +18,8 @@ internal sealed class WarmPacer : IDisposable
     private readonly Lock _lock = new();
     private DateTimeOffset _next;
 
-    public WarmPacer(IOptions<CacheWarmerOptions> options, TimeProvider time)
-        : this(options.Value.Http.Warm.MaxPerSecond, options.Value.Http.Warm.MaxConcurrency, time)
+    public WarmPacer(IOptions<HttpOptions> http, TimeProvider time)
+        : this(http.Value.Warm.MaxPerSecond, http.Value.Warm.MaxConcurrency, time)
     {
     }
 

@@ -21,7 +21,8 @@ internal sealed class WarmupKeySource(
     LoaderCatalog catalog,
     SourceConnections connections,
     IConnectionMultiplexer redis,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RedisOptions> redisSection,
+    IOptions<HotKeysOptions> hotKeys,
     CacheWarmerMetrics metrics,
     ILogger<WarmupKeySource> logger)
 {
@@ -62,8 +63,8 @@ internal sealed class WarmupKeySource(
         }
 
         var loader = catalog.Loaders[warmup.Loader];
-        var prefix = options.Value.Redis.KeyPrefix;
-        var db = redis.GetDatabase(options.Value.Redis.Database);
+        var prefix = redisSection.Value.KeyPrefix;
+        var db = redis.GetDatabase(redisSection.Value.Database);
         var slots = WarmupPrediction.SlotsFor(scheduledFire, predict.Lead, predict.Window, zone);
         SortedSetEntry[][] history;
         try
@@ -81,7 +82,7 @@ internal sealed class WarmupKeySource(
         var predicted = WarmupPrediction.Rank(
             slots.Select((s, i) => (s.WeeksAgo, (IReadOnlyCollection<KeyValuePair<string, double>>)Array.ConvertAll(history[i], e => KeyValuePair.Create(e.Element.ToString(), e.Score)))),
             predict.Top,
-            options.Value.HotKeys.MinRatePerMinute,
+            hotKeys.Value.MinRatePerMinute,
             key =>
             {
                 if (!matches.TryGetValue(key, out var match))
@@ -106,7 +107,7 @@ internal sealed class WarmupKeySource(
     private async Task AddIdsAsync(WarmupOptions warmup, List<LoaderMatch> keys, HashSet<string> seen, List<string> problems, CancellationToken cancellationToken)
     {
         var loader = catalog.Loaders[warmup.Loader];
-        var cap = options.Value.HotKeys.PinnedCapacity;
+        var cap = hotKeys.Value.PinnedCapacity;
         var ids = 0;
         var refused = 0;
         try
