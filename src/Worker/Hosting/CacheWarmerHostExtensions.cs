@@ -103,6 +103,7 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<ReplicaHeartbeat>();
         services.TryAddSingleton<LeaseHolders>();
         services.AddHostedService(sp => sp.GetRequiredService<ReplicaHeartbeat>());
+        services.TryAddSingleton<RefreshResults>();
         services.TryAddSingleton<ManagedKeys>();
         services.AddHostedService(sp => sp.GetRequiredService<ManagedKeys>());
         services.TryAddSingleton<WarmPacer>();

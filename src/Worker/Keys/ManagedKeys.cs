@@ -27,6 +27,7 @@ internal sealed partial class ManagedKeys(
     RefreshPlanner planner,
     LoadTimeEstimator estimator,
     RefreshScheduler scheduler,
+    RefreshResults results,
     Refresher refresher,
     CacheWarmerMetrics metrics,
     TimeProvider time,
@@ -46,9 +47,6 @@ internal sealed partial class ManagedKeys(
     private bool _fullReported;
     private DateTimeOffset _rewarmCursor;
 
-    /// <summary>Called by the refresh dispatcher with each attempt's end.</summary>
-    public void OnRefreshed(RefreshResult result) => _inbox.Writer.TryWrite(result);
-
     /// <summary>Keeps <paramref name="key"/> managed at least until <paramref name="until"/>, whatever its rate.</summary>
     public void Pin(string key, DateTimeOffset until) => _inbox.Writer.TryWrite(new PinRequest(key, until));
 
@@ -62,7 +60,8 @@ internal sealed partial class ManagedKeys(
             Pin(key, DateTimeOffset.MaxValue);
         }
 
-        var pump = PumpObservationsAsync(stoppingToken);
+        var pump = PumpAsync(observations.Observations, stoppingToken);
+        var refreshed = PumpAsync(results.Reader, stoppingToken);
         var evaluate = EvaluateLoopAsync(stoppingToken);
         try
         {
@@ -98,16 +97,19 @@ internal sealed partial class ManagedKeys(
         }
 
         await pump.ConfigureAwait(false);
+        await refreshed.ConfigureAwait(false);
         await evaluate.ConfigureAwait(false);
     }
 
-    private async Task PumpObservationsAsync(CancellationToken cancellationToken)
+    // Moves one input stream (the tracker's observations, the refreshes' results) into the loop's inbox, in order.
+    private async Task PumpAsync<T>(ChannelReader<T> input, CancellationToken cancellationToken)
+        where T : notnull
     {
         try
         {
-            await foreach (var observation in observations.Observations.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var item in input.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                _inbox.Writer.TryWrite(observation);
+                _inbox.Writer.TryWrite(item);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

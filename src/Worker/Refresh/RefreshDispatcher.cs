@@ -1,5 +1,4 @@
 using CacheWarmer.Worker.Configuration;
-using CacheWarmer.Worker.Keys;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Telemetry;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +9,7 @@ namespace CacheWarmer.Worker.Refresh;
 
 /// <summary>
 /// Runs each planned refresh when it comes due, at most <c>Refresh:MaxConcurrency</c> at once, and hands the result
-/// back to <see cref="ManagedKeys"/> for the next cycle. When every slot is busy, due refreshes wait in fire-time order
+/// out through <see cref="RefreshResults"/> for the next cycle. When every slot is busy, due refreshes wait in fire-time order
 /// (the wait is recorded as fire lag). A due key of a loader with a batch query takes along, in the same slot, the
 /// keys of its loader due within <c>Refresh:BatchWindow</c>, up to <c>Refresh:MaxBatchSize</c>. At shutdown it stops taking refreshes and lets the running ones finish.
 /// </summary>
@@ -18,7 +17,7 @@ internal sealed class RefreshDispatcher(
     RefreshScheduler scheduler,
     Refresher refresher,
     LoaderCatalog catalog,
-    ManagedKeys managedKeys,
+    RefreshResults results,
     CacheWarmerMetrics metrics,
     TimeProvider time,
     IOptions<CacheWarmerOptions> options,
@@ -106,14 +105,14 @@ internal sealed class RefreshDispatcher(
     {
         try
         {
-            managedKeys.OnRefreshed(await refresh.ConfigureAwait(false));
+            results.Report(await refresh.ConfigureAwait(false));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The refresher turns failures into results; should one escape, the key still gets a next attempt.
             Log.RefreshCrashed(logger, due.Key, ex);
             var retryAt = time.GetUtcNow() + _refresh.FailSafe.RetryDelay;
-            managedKeys.OnRefreshed(new RefreshResult(due.Key, RefreshOutcome.Failed, due.PlannedExpiry, retryAt, due.Failures + 1));
+            results.Report(new RefreshResult(due.Key, RefreshOutcome.Failed, due.PlannedExpiry, retryAt, due.Failures + 1));
         }
     }
 }
