@@ -1,9 +1,9 @@
-using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.HotKeyTracker;
 using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Keys;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Refresh;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using CacheWarmer.Contracts.Http;
 using CacheWarmer.Worker.Configuration;
-using CacheWarmer.Worker.Telemetry;
 using CacheWarmer.Worker.Loaders;
+using CacheWarmer.Worker.Telemetry;
 using CacheWarmer.Worker.WarmRequests;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,5 +1,7 @@
+using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
+using CacheWarmer.Worker.Refresh;
 using CacheWarmer.Worker.Telemetry;
 
 namespace CacheWarmer.Worker.Keys;
@@ -29,7 +31,7 @@ internal sealed partial class ManagedKeys
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                _inbox.Writer.TryWrite(Evaluate.Instance);
+                _inbox.Writer.TryWrite(new Input(InputKind.Evaluate));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -126,8 +128,24 @@ internal sealed partial class ManagedKeys
 
     private sealed record PinRequest(string Key, DateTimeOffset Until);
 
-    private sealed class Evaluate
+    private enum InputKind
     {
-        public static readonly Evaluate Instance = new();
+        Observed,
+        Refreshed,
+        Pinned,
+        Evaluate,
+    }
+
+    // One input of the loop: what the tracker observed, how a refresh ended, a pin, or the once-a-second look at the
+    // model; Kind says which part is set.
+    private readonly record struct Input(InputKind Kind, KeyObservation Observation = default, RefreshResult? Result = null, PinRequest? Pin = null)
+    {
+        public string Key => Kind switch
+        {
+            InputKind.Observed => Observation.Key,
+            InputKind.Refreshed => Result!.Key,
+            InputKind.Pinned => Pin!.Key,
+            _ => "(hot-key evaluation)",
+        };
     }
 }

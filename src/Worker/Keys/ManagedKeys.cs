@@ -1,8 +1,8 @@
 using System.Threading.Channels;
-using CacheWarmer.Worker.Coordination;
 using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Refresh;
 using CacheWarmer.Worker.Telemetry;
@@ -42,13 +42,13 @@ internal sealed partial class ManagedKeys(
     // much after the one before, so they load in that order, paced on top of Refresh:MaxConcurrency.
     private static readonly TimeSpan RewarmStep = TimeSpan.FromTicks(1000);
 
-    private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Input> _inbox = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, ManagedKey> _keys = new(StringComparer.Ordinal);
     private bool _fullReported;
     private DateTimeOffset _rewarmCursor;
 
     /// <summary>Keeps <paramref name="key"/> managed at least until <paramref name="until"/>, whatever its rate.</summary>
-    public void Pin(string key, DateTimeOffset until) => _inbox.Writer.TryWrite(new PinRequest(key, until));
+    public void Pin(string key, DateTimeOffset until) => _inbox.Writer.TryWrite(new Input(InputKind.Pinned, Pin: new PinRequest(key, until)));
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -60,8 +60,8 @@ internal sealed partial class ManagedKeys(
             Pin(key, DateTimeOffset.MaxValue);
         }
 
-        var pump = PumpAsync(observations.Observations, stoppingToken);
-        var refreshed = PumpAsync(results.Reader, stoppingToken);
+        var pump = PumpAsync(observations.Observations, o => new Input(InputKind.Observed, Observation: o), stoppingToken);
+        var refreshed = PumpAsync(results.Reader, r => new Input(InputKind.Refreshed, Result: r), stoppingToken);
         var evaluate = EvaluateLoopAsync(stoppingToken);
         try
         {
@@ -69,24 +69,17 @@ internal sealed partial class ManagedKeys(
             {
                 try
                 {
-                    await (input switch
+                    await (input.Kind switch
                     {
-                        KeyObservation observation => OnObservedAsync(observation, stoppingToken),
-                        RefreshResult result => OnRefreshedAsync(result, stoppingToken),
-                        PinRequest pin => OnPinAsync(pin, stoppingToken),
-                        Evaluate => EvaluateAsync(stoppingToken),
-                        _ => ValueTask.CompletedTask,
+                        InputKind.Observed => OnObservedAsync(input.Observation, stoppingToken),
+                        InputKind.Refreshed => OnRefreshedAsync(input.Result!, stoppingToken),
+                        InputKind.Pinned => OnPinAsync(input.Pin!, stoppingToken),
+                        _ => EvaluateAsync(stoppingToken),
                     }).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    Log.ScheduleFailed(logger, input switch
-                    {
-                        RefreshResult r => r.Key,
-                        KeyObservation o => o.Key,
-                        PinRequest p => p.Key,
-                        _ => "(hot-key evaluation)",
-                    }, ex);
+                    Log.ScheduleFailed(logger, input.Key, ex);
                 }
 
                 metrics.ManagedKeys(_keys.Count);
@@ -102,14 +95,13 @@ internal sealed partial class ManagedKeys(
     }
 
     // Moves one input stream (the tracker's observations, the refreshes' results) into the loop's inbox, in order.
-    private async Task PumpAsync<T>(ChannelReader<T> input, CancellationToken cancellationToken)
-        where T : notnull
+    private async Task PumpAsync<T>(ChannelReader<T> input, Func<T, Input> wrap, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var item in input.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                _inbox.Writer.TryWrite(item);
+                _inbox.Writer.TryWrite(wrap(item));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,5 +1,5 @@
-using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Coordination;
 using Microsoft.Extensions.Options;
 
 namespace CacheWarmer.Worker.WarmRequests;

@@ -1,6 +1,6 @@
-using CacheWarmer.Worker.Coordination;
 using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Coordination;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.WarmRequests;
 using Microsoft.Extensions.Hosting;
