@@ -1,6 +1,6 @@
 using CacheWarmer.Worker.Refresh;
-using Quartz;
 using Microsoft.Extensions.DependencyInjection;
+using Quartz;
 
 namespace CacheWarmer.SchedulerBench;
 

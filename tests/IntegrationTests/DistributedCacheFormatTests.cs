@@ -1,8 +1,8 @@
 using System.Text;
-using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Refresh;
 using Microsoft.Extensions.Caching.Distributed;

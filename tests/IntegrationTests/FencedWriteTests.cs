@@ -1,7 +1,7 @@
-using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Refresh;
 using StackExchange.Redis;
 

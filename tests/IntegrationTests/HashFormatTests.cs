@@ -1,6 +1,6 @@
-using CacheWarmer.Worker.Coordination;
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Refresh;
 using StackExchange.Redis;

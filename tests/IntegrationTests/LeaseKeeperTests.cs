@@ -1,6 +1,6 @@
-using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.TestUtils;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Refresh;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
