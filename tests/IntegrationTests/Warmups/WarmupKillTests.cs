@@ -58,10 +58,18 @@ public sealed class WarmupKillTests(RedisFixture redis, PostgresFixture postgres
         Assert.True(doneBeforeKill < Keys, $"the firing finished ({doneBeforeKill} keys) before its replica could be killed");
 
         var db = redis.Connection.GetDatabase();
-        await Eventually.UntilAsync(
-            async () => (await Task.WhenAll(Enumerable.Range(1, Keys).Select(id => db.KeyExistsAsync(Config(1).Key(id))))).All(x => x),
-            TimeSpan.FromSeconds(40),
-            "a surviving replica should finish the firing");
+        try
+        {
+            await Eventually.UntilAsync(
+                async () => (await Task.WhenAll(Enumerable.Range(1, Keys).Select(id => db.KeyExistsAsync(Config(1).Key(id))))).All(x => x),
+                TimeSpan.FromSeconds(40),
+                "a surviving replica should finish the firing");
+        }
+        catch (TimeoutException ex)
+        {
+            var missing = Enumerable.Range(1, Keys).Where(id => !db.KeyExists(Config(1).Key(id))).ToList();
+            throw new TimeoutException($"{ex.Message}; {missing.Count} keys missing ({string.Join(", ", missing.Take(10))}); worker output:\n" + string.Join("\n---\n", hosts.Select(h => h.Output)), ex);
+        }
 
         var loads = await catalog.LoadsByReplicaAsync();
         Assert.Equal(Keys, loads.Count);
