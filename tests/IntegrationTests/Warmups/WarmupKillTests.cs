@@ -16,9 +16,9 @@ public sealed class WarmupKillTests(RedisFixture redis, PostgresFixture postgres
         var catalog = await PostgresCatalog.CreateAsync(database, Keys, cancellation);
         var prefix = redis.Prefix();
 
-        // One firing (once an hour, 15 s from now, after the replicas are up) warms 100 keys at 20 a second (5 s), 4 at a
+        // One firing (once an hour, 25 s from now, after the replicas are up) warms 100 keys at 20 a second (5 s), 4 at a
         // time. No later firing comes to the rescue, and the keys live 5 minutes: only a takeover can finish the warm.
-        var fireAt = DateTime.UtcNow.AddSeconds(15);
+        var fireAt = DateTime.UtcNow.AddSeconds(25);
         var cron = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{fireAt.Second} {fireAt.Minute} * * * ?");
         WorkerConfig Config(int host) => new WorkerConfig(redis.Configuration, prefix)
             .WithPostgres($"{database};Application Name=host-{host}", "SELECT id, name, price FROM load_product(@id, 0.05)")
@@ -29,10 +29,14 @@ public sealed class WarmupKillTests(RedisFixture redis, PostgresFixture postgres
             .With("CacheWarmer:Warmups:rush:MaxPerSecond", "20")
             .With("CacheWarmer:Warmups:rush:MaxConcurrency", "4")
             .With("CacheWarmer:Warmups:rush:Pin", "00:10:00");
-        await using var host1 = await WorkerProcess.StartAsync(Config(1));
-        await using var host2 = await WorkerProcess.StartAsync(Config(2));
-        await using var host3 = await WorkerProcess.StartAsync(Config(3));
+        // Started together: one after the other they took up to 8 s each on a loaded machine, and a replica that is up
+        // only after the firing's second never runs it (its cron fires next hour), which left no one to take over.
+        var started = await Task.WhenAll(WorkerProcess.StartAsync(Config(1)), WorkerProcess.StartAsync(Config(2)), WorkerProcess.StartAsync(Config(3)));
+        await using var host1 = started[0];
+        await using var host2 = started[1];
+        await using var host3 = started[2];
         WorkerProcess[] hosts = [host1, host2, host3];
+        Assert.True(DateTime.UtcNow < fireAt.AddSeconds(-1), $"the replicas were up only at {DateTime.UtcNow:HH:mm:ss.fff}, after the firing at {fireAt:HH:mm:ss}: the test cannot kill a firing's runner and see another take over");
 
         // Kill the replica the database shows warming, once it has done some of the keys and not most.
         string? runner = null;
