@@ -16,6 +16,7 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 internal sealed class RefreshDispatcher(
     RefreshScheduler scheduler,
+    RefreshCapacity capacity,
     Refresher refresher,
     LoaderCatalog catalog,
     ManagedKeys managedKeys,
@@ -76,6 +77,7 @@ internal sealed class RefreshDispatcher(
 
     private async Task RunBatchAsync(List<DueRefresh> batch, SemaphoreSlim free)
     {
+        var started = time.GetTimestamp();
         try
         {
             var refreshes = refresher.RefreshBatchAsync(batch);
@@ -83,6 +85,8 @@ internal sealed class RefreshDispatcher(
             {
                 await ReportAsync(batch[i], refreshes[i]).ConfigureAwait(false);
             }
+
+            capacity.Record(time.GetElapsedTime(started), batch.Count);
         }
         finally
         {
@@ -92,9 +96,11 @@ internal sealed class RefreshDispatcher(
 
     private async Task RunAsync(DueRefresh due, SemaphoreSlim free)
     {
+        var started = time.GetTimestamp();
         try
         {
             await ReportAsync(due, refresher.RefreshAsync(due.Key, due.PlannedExpiry, due.Missed, due.Failures)).ConfigureAwait(false);
+            capacity.Record(time.GetElapsedTime(started), 1);
         }
         finally
         {
