@@ -7,13 +7,14 @@ internal sealed record BenchOptions
 {
     public const string Usage =
         """
-        Usage: CacheWarmer.RefreshBench [--replicas 3] [--keys 200] [--ttl 6] [--cycles 5] [--load-ms 5] [--out FILE]
+        Usage: CacheWarmer.RefreshBench [--replicas 3] [--keys 200] [--ttl 6] [--cycles 5] [--load-ms 5] [--batch] [--out FILE]
 
           --replicas N   worker hosts started in this process, on the same Redis        (default 3)
           --keys N       product keys the app writes, all refreshed by the workers       (default 200)
           --ttl S        loader TTL in seconds; must exceed Buffer 1.5 s + LeaseTtl 3 s  (default 6)
           --cycles N     how many TTLs the measurement runs                              (default 5)
           --load-ms N    pg_sleep inside every load, modelling query time                (default 5)
+          --batch        load due keys together: BatchQuery load_products(@ids), one sleep a query
           --out FILE     also write the results as markdown to FILE
         """;
 
@@ -26,6 +27,9 @@ internal sealed record BenchOptions
     public int Cycles { get; init; } = 5;
 
     public int LoadMilliseconds { get; init; } = 5;
+
+    /// <summary>Whether the loader has a BatchQuery, so a replica's due keys share one query.</summary>
+    public bool Batch { get; init; }
 
     public string? OutputFile { get; init; }
 
@@ -56,6 +60,12 @@ internal sealed record BenchOptions
             {
                 error = string.Empty;
                 return null;
+            }
+
+            if (name == "--batch")
+            {
+                options = options with { Batch = true };
+                continue;
             }
 
             if (i + 1 >= args.Count)
@@ -106,5 +116,5 @@ internal sealed record BenchOptions
     /// <summary>The command line that reproduces this run (from the repository root).</summary>
     public string CommandLine() => string.Create(
         CultureInfo.InvariantCulture,
-        $"dotnet run -c Release --project bench/RefreshBench -- --replicas {Replicas} --keys {Keys} --ttl {Ttl.TotalSeconds:0.###} --cycles {Cycles} --load-ms {LoadMilliseconds}");
+        $"dotnet run -c Release --project bench/RefreshBench -- --replicas {Replicas} --keys {Keys} --ttl {Ttl.TotalSeconds:0.###} --cycles {Cycles} --load-ms {LoadMilliseconds}{(Batch ? " --batch" : string.Empty)}");
 }

@@ -65,7 +65,7 @@ internal sealed record BenchReport
         Row(text, "Machine", $"{Machine.Cores} cores ({Machine.Cpu}), {Machine.Os}; 1-min load average {LoadAverageBefore} before, {LoadAverageAfter} after");
         Row(text, "Versions", $"Redis {RedisVersion}, PostgreSQL {PostgresVersion}, {Machine.Dotnet}");
         Row(text, "Replicas / keys", $"{o.Replicas} worker hosts in one process / {o.Keys} keys `product:{{id}}`");
-        Row(text, "Timing", $"Ttl {S(o.Ttl)} + jitter up to {S(o.TtlJitter)}, Buffer {S(o.Buffer)}, LeaseTtl {S(o.LeaseTtl)}, Beta 1, load = pg_sleep {o.LoadMilliseconds} ms");
+        Row(text, "Timing", $"Ttl {S(o.Ttl)} + jitter up to {S(o.TtlJitter)}, Buffer {S(o.Buffer)}, LeaseTtl {S(o.LeaseTtl)}, Beta 1, load = pg_sleep {o.LoadMilliseconds} ms{(o.Batch ? " per query, batched (BatchQuery load_products(@ids))" : string.Empty)}");
         Row(text, "Run", $"{o.Cycles} TTLs after the app wrote the keys ({S(o.Duration)}); EXISTS of every key polled every {o.PollInterval.TotalMilliseconds:0} ms");
         Line(text, string.Empty);
 

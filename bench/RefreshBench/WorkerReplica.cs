@@ -22,7 +22,7 @@ internal sealed class WorkerReplica : IAsyncDisposable
     {
         postgres = new NpgsqlConnectionStringBuilder(postgres) { ApplicationName = $"replica-{replica}" }.ConnectionString;
         var sleep = (options.LoadMilliseconds / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
-        return new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["CacheWarmer:Redis:Configuration"] = redis,
             ["CacheWarmer:Redis:KeyPrefix"] = prefix + "cw:",
@@ -43,6 +43,13 @@ internal sealed class WorkerReplica : IAsyncDisposable
             ["Serilog:WriteTo:0:Name"] = "Console",
             ["Serilog:WriteTo:0:Args:outputTemplate"] = "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}",
         };
+        if (options.Batch)
+        {
+            // load_products records one load per id, so the loads table counts a batch's keys as it counts single loads.
+            settings["CacheWarmer:Loaders:product:BatchQuery"] = $"SELECT id, name, price FROM load_products(@ids, {sleep})";
+        }
+
+        return settings;
     }
 
     public static async Task<WorkerReplica> StartAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken)

@@ -9,8 +9,10 @@ namespace CacheWarmer.TestUtils;
 /// while the <c>source_state</c> switch says so, sleeps to model query time, and records each successful load with
 /// the server's clock and the loading replica (the application name of its connection string). A batch query counts
 /// itself by joining <c>batch_query(sleep)</c> (one call per query, failing and sleeping as <c>load_product</c> does):
-/// <c>SELECT p.id, p.name, p.price FROM batch_query() q, products p WHERE p.id = ANY(@ids)</c>. Shared by the
-/// integration tests and the benchmarks, so both count loads the same way.
+/// <c>SELECT p.id, p.name, p.price FROM batch_query() q, products p WHERE p.id = ANY(@ids)</c>. A batch query that
+/// should count its keys as single loads do calls <c>load_products(ids, sleep)</c> instead (one sleep per query, one
+/// <c>loads</c> row and one attempt per id): <c>SELECT id, name, price FROM load_products(@ids, 0.005)</c>. Shared by
+/// the integration tests and the benchmarks, so both count loads the same way.
 /// </summary>
 public sealed class PostgresCatalog(string connectionString)
 {
@@ -40,6 +42,20 @@ public sealed class PostgresCatalog(string connectionString)
               END IF;
               INSERT INTO loads (id) VALUES (p_id);
               RETURN QUERY SELECT p.id, p.name, p.price FROM products p WHERE p.id = p_id;
+            END $$;
+            CREATE FUNCTION load_products(p_ids integer[], p_sleep float8 DEFAULT 0)
+              RETURNS TABLE (id integer, name text, price numeric) LANGUAGE plpgsql VOLATILE AS $$
+            #variable_conflict use_column
+            BEGIN
+              PERFORM nextval('load_attempts') FROM unnest(p_ids);
+              IF (SELECT failing FROM source_state) THEN
+                RAISE EXCEPTION 'the catalog is down (test switch)';
+              END IF;
+              IF p_sleep > 0 THEN
+                PERFORM pg_sleep(p_sleep);
+              END IF;
+              INSERT INTO loads (id) SELECT unnest(p_ids);
+              RETURN QUERY SELECT p.id, p.name, p.price FROM products p WHERE p.id = ANY(p_ids);
             END $$;
             CREATE SEQUENCE batch_queries;
             CREATE FUNCTION batch_query(p_sleep float8 DEFAULT 0) RETURNS TABLE (query bigint) LANGUAGE plpgsql VOLATILE AS $$

@@ -217,16 +217,16 @@ internal sealed partial class ManagedKeys(
         }
 
         var fireAt = planner.FireAt(expiresAt, estimator.Estimate(state.Loader.Name));
-        return ScheduleAsync(key, expiresAt, fireAt, cancellationToken);
+        return ScheduleAsync(key, expiresAt, fireAt, cancellationToken, earliestAt: planner.EarliestAt(expiresAt));
     }
 
-    private async ValueTask ScheduleAsync(string key, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false, int failures = 0)
+    private async ValueTask ScheduleAsync(string key, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false, int failures = 0, DateTimeOffset? earliestAt = null)
     {
         var state = _keys[key];
         state.Expiry = expiry;
         state.FireAt = fireAt;
         index.Publish(key, fireAt);
-        await scheduler.ScheduleAsync(key, fireAt, expiry, missed, cancellationToken, failures).ConfigureAwait(false);
+        await scheduler.ScheduleAsync(key, fireAt, expiry, missed, cancellationToken, failures, earliestAt).ConfigureAwait(false);
     }
 
     private async ValueTask ForgetAsync(string key, CancellationToken cancellationToken)

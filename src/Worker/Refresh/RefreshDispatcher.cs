@@ -15,6 +15,7 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 internal sealed class RefreshDispatcher(
     RefreshScheduler scheduler,
+    RefreshCapacity capacity,
     Refresher refresher,
     LoaderCatalog catalog,
     RefreshResults results,
@@ -75,6 +76,7 @@ internal sealed class RefreshDispatcher(
 
     private async Task RunBatchAsync(List<DueRefresh> batch, SemaphoreSlim free)
     {
+        var started = time.GetTimestamp();
         try
         {
             var refreshes = refresher.RefreshBatchAsync(batch);
@@ -82,6 +84,8 @@ internal sealed class RefreshDispatcher(
             {
                 await ReportAsync(batch[i], refreshes[i]).ConfigureAwait(false);
             }
+
+            capacity.Record(time.GetElapsedTime(started), batch.Count);
         }
         finally
         {
@@ -91,9 +95,11 @@ internal sealed class RefreshDispatcher(
 
     private async Task RunAsync(DueRefresh due, SemaphoreSlim free)
     {
+        var started = time.GetTimestamp();
         try
         {
             await ReportAsync(due, refresher.RefreshAsync(due.Key, due.PlannedExpiry, due.Missed, due.Failures)).ConfigureAwait(false);
+            capacity.Record(time.GetElapsedTime(started), 1);
         }
         finally
         {

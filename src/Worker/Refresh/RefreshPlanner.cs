@@ -25,6 +25,20 @@ internal sealed class RefreshPlanner(IOptions<CacheWarmerOptions> options, TimeP
     public DateTimeOffset FireAt(DateTimeOffset expiresAt, TimeSpan loadTime) =>
         FireAt(expiresAt, loadTime, time.GetUtcNow(), _refresh.Buffer, _refresh.Beta, 1.0 - Random.Shared.NextDouble());
 
+    /// <summary>
+    /// How early a key planned now may fire when the replica runs behind: half the time left before the buffer, as
+    /// XFetch's own lead, so even then the refresh moves the expiry by more than the re-check's tolerance and other
+    /// replicas find the key fresh.
+    /// </summary>
+    public DateTimeOffset EarliestAt(DateTimeOffset expiresAt) => EarliestAt(expiresAt, time.GetUtcNow(), _refresh.Buffer);
+
+    /// <summary>The earliest fire time of a key expiring at <paramref name="expiresAt"/>, planned at <paramref name="now"/>.</summary>
+    public static DateTimeOffset EarliestAt(DateTimeOffset expiresAt, DateTimeOffset now, TimeSpan buffer)
+    {
+        var room = expiresAt - buffer - now;
+        return room > TimeSpan.Zero ? expiresAt - buffer - (room / 2) : now;
+    }
+
     /// <summary>The fire time for a given draw <paramref name="u"/> in (0, 1].</summary>
     public static DateTimeOffset FireAt(DateTimeOffset expiresAt, TimeSpan loadTime, DateTimeOffset now, TimeSpan buffer, double beta, double u)
     {

@@ -8,13 +8,27 @@ namespace CacheWarmer.Worker.Refresh;
 /// This replaced one Quartz trigger per key: with 100,000 keys Quartz's in-memory store fired 3,300 refreshes a second
 /// at most here, seconds late (docs/decisions.md has the figures). A replaced entry stays in the heap until it comes
 /// up, and is then skipped; the heap is rebuilt when such stale entries outnumber the live ones.
+/// <para>
+/// When more refreshes are planned close together than the replica's measured rate gets through in time (keys an app
+/// wrote at once with one TTL), entries are taken before their plan, though never before their
+/// <see cref="DueRefresh.EarliestAt"/>, which the planner keeps within half the time left, so such a refresh still moves
+/// the expiry far enough for other replicas to find the key fresh.
+/// </para>
 /// </remarks>
-internal sealed class RefreshScheduler(TimeProvider time)
+internal sealed class RefreshScheduler(TimeProvider time, RefreshCapacity? capacity = null)
 {
     private const int CompactAbove = 1024;
 
     // Timers take at most about 49 days; a key planned further out is looked at again within this.
     private static readonly TimeSpan MaxWait = TimeSpan.FromHours(1);
+
+    // How often the start of planned work is looked at again: it moves as keys are planned and as the rate is measured.
+    private static readonly TimeSpan StartByAge = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(250);
+
+    private readonly RefreshCalendar _calendar = new();
+    private DateTimeOffset _startBy = DateTimeOffset.MaxValue;
+    private DateTimeOffset _startByAt = DateTimeOffset.MinValue;
 
     private readonly Lock _gate = new();
     private readonly PriorityQueue<DueRefresh, DateTimeOffset> _heap = new();
@@ -39,13 +53,20 @@ internal sealed class RefreshScheduler(TimeProvider time)
     /// <param name="missed">True when the key is being warmed because Redis expired or evicted it under readers.</param>
     /// <param name="cancellationToken">Unused: scheduling does not wait.</param>
     /// <param name="failures">Attempts in a row that failed before this one (sets the next failure's backoff).</param>
-    public ValueTask ScheduleAsync(string key, DateTimeOffset fireAt, DateTimeOffset? plannedExpiry, bool missed, CancellationToken cancellationToken, int failures = 0)
+    /// <param name="earliestAt">How early it may run when planned work runs behind; null: not before <paramref name="fireAt"/>.</param>
+    public ValueTask ScheduleAsync(string key, DateTimeOffset fireAt, DateTimeOffset? plannedExpiry, bool missed, CancellationToken cancellationToken, int failures = 0, DateTimeOffset? earliestAt = null)
     {
-        var entry = new DueRefresh(key, fireAt, plannedExpiry, missed, failures);
+        var entry = new DueRefresh(key, fireAt, plannedExpiry, missed, failures, earliestAt);
         TaskCompletionSource? wake = null;
         lock (_gate)
         {
+            if (_pending.Remove(key, out var replaced))
+            {
+                _calendar.Remove(replaced.FireAt);
+            }
+
             _pending[key] = entry;
+            _calendar.Add(fireAt);
             if (!_heap.TryPeek(out _, out var earliest) || fireAt < earliest)
             {
                 wake = TakeSignal();
@@ -63,7 +84,11 @@ internal sealed class RefreshScheduler(TimeProvider time)
     {
         lock (_gate)
         {
-            _pending.Remove(key);
+            if (_pending.Remove(key, out var removed))
+            {
+                _calendar.Remove(removed.FireAt);
+            }
+
             CompactIfStale();
         }
 
@@ -115,10 +140,13 @@ internal sealed class RefreshScheduler(TimeProvider time)
         List<DueRefresh>? others = null;
         lock (_gate)
         {
-            var until = time.GetUtcNow() + window;
+            var now = time.GetUtcNow();
+            var until = now + window;
+            var behind = IsBehind(now);
             // Entries of other loaders are looked at (and put back) up to a bound, so one batch never walks the schedule.
             var looked = 0;
-            while (taken.Count < max && looked < 4 * max && _heap.TryPeek(out var entry, out var fireAt) && fireAt <= until)
+            while (taken.Count < max && looked < 4 * max && _heap.TryPeek(out var entry, out var fireAt)
+                && (fireAt <= until || (behind && entry.EarliestAt <= now)))
             {
                 _heap.Dequeue();
                 if (!_pending.TryGetValue(entry.Key, out var live) || !ReferenceEquals(live, entry))
@@ -130,6 +158,7 @@ internal sealed class RefreshScheduler(TimeProvider time)
                 if (fits(entry))
                 {
                     _pending.Remove(entry.Key);
+                    _calendar.Remove(entry.FireAt);
                     taken.Add(entry);
                 }
                 else
@@ -159,20 +188,56 @@ internal sealed class RefreshScheduler(TimeProvider time)
                 continue;
             }
 
-            if (fireAt > now)
+            if (fireAt > now && !(due.EarliestAt <= now && IsBehind(now)))
             {
-                wait = fireAt - now < MaxWait ? fireAt - now : MaxWait;
+                wait = WaitFor(due, now);
                 return false;
             }
 
             _heap.Dequeue();
             _pending.Remove(due.Key);
+            _calendar.Remove(due.FireAt);
             wait = TimeSpan.Zero;
             return true;
         }
 
         wait = Timeout.InfiniteTimeSpan;
         return false;
+    }
+
+    // Under the gate: until the earliest entry's plan, or until it may start early because planned work would run late.
+    private TimeSpan WaitFor(DueRefresh due, DateTimeOffset now)
+    {
+        var until = due.FireAt;
+        if (due.EarliestAt is { } earliest && earliest < until && capacity is not null)
+        {
+            var startBy = StartBy(now);
+            var early = startBy > earliest ? startBy : earliest;
+            until = early < until ? early : until;
+        }
+
+        var wait = until - now;
+        if (wait <= TimeSpan.Zero)
+        {
+            wait = TimeSpan.FromMilliseconds(1);
+        }
+
+        // New plans and a newly measured rate move the start of a bulk: look again now and then.
+        var most = capacity is null ? MaxWait : Recheck;
+        return wait < most ? wait : most;
+    }
+
+    private bool IsBehind(DateTimeOffset now) => capacity is not null && StartBy(now) <= now;
+
+    private DateTimeOffset StartBy(DateTimeOffset now)
+    {
+        if (capacity is not null && now - _startByAt >= StartByAge)
+        {
+            _startBy = _calendar.StartBy(now, capacity.PerSecond);
+            _startByAt = now;
+        }
+
+        return _startBy;
     }
 
     private void CompactIfStale()
@@ -199,5 +264,8 @@ internal sealed class RefreshScheduler(TimeProvider time)
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
-/// <summary>One planned refresh: the key, when, what it is planned against, and how many attempts before it failed.</summary>
-internal sealed record DueRefresh(string Key, DateTimeOffset FireAt, DateTimeOffset? PlannedExpiry, bool Missed, int Failures = 0);
+/// <summary>
+/// One planned refresh: the key, when, what it is planned against, how many attempts before it failed, and how early it
+/// may run when planned work runs behind (null: not before <see cref="FireAt"/>).
+/// </summary>
+internal sealed record DueRefresh(string Key, DateTimeOffset FireAt, DateTimeOffset? PlannedExpiry, bool Missed, int Failures = 0, DateTimeOffset? EarliestAt = null);
