@@ -19,7 +19,8 @@ internal sealed class KeyWarmer(
     ManagedKeys managed,
     CacheWarmerMetrics metrics,
     TimeProvider time,
-    IOptions<RefreshOptions> refresh, IOptions<HttpOptions> http)
+    IOptions<RefreshOptions> refresh,
+    IOptions<HttpOptions> http)
 {
     private static readonly TimeSpan MinBusyWait = TimeSpan.FromMilliseconds(50);
 

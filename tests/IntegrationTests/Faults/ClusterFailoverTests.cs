@@ -110,11 +110,9 @@ public sealed class ClusterFailoverTests(PostgresFixture postgres)
         throw new InvalidOperationException($"No node reports replicating the primary on port {port}.");
     }
 
-    private static async Task<string> ReplicationAsync(IConnectionMultiplexer redis, int port) =>
-        (string?)await redis.GetServer("127.0.0.1", port).ExecuteAsync("INFO", "replication") ?? string.Empty;
+    private static Task<string> ReplicationAsync(IConnectionMultiplexer redis, int port) => NodeState.ReplicationAsync(redis.GetServer("127.0.0.1", port));
 
-    private static async Task<string> FlagsAsync(IConnectionMultiplexer redis, int port) =>
-        (await redis.GetServer("127.0.0.1", port).ConfigGetAsync("notify-keyspace-events")).FirstOrDefault().Value ?? string.Empty;
+    private static Task<string> FlagsAsync(IConnectionMultiplexer redis, int port) => NodeState.FlagsAsync(redis.GetServer("127.0.0.1", port));
 
     /// <summary>
     /// Reads every key every 100 ms, as the app's readers would: a key the server answers is missing is a miss. Reads

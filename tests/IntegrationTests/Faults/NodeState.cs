@@ -6,10 +6,16 @@ namespace CacheWarmer.IntegrationTests.Faults;
 internal static class NodeState
 {
     /// <summary>Its <c>notify-keyspace-events</c> flags.</summary>
-    public static async Task<string> FlagsAsync(ConnectionMultiplexer connection) =>
-        (await connection.GetServers()[0].ConfigGetAsync("notify-keyspace-events")).FirstOrDefault().Value ?? string.Empty;
+    public static Task<string> FlagsAsync(ConnectionMultiplexer connection) => FlagsAsync(connection.GetServers()[0]);
+
+    /// <summary>The <c>notify-keyspace-events</c> flags of one node (of a cluster, say).</summary>
+    public static async Task<string> FlagsAsync(IServer node) =>
+        (await node.ConfigGetAsync("notify-keyspace-events")).FirstOrDefault().Value ?? string.Empty;
 
     /// <summary>Its <c>INFO replication</c> text.</summary>
-    public static async Task<string> ReplicationAsync(ConnectionMultiplexer connection) =>
-        (string?)await connection.GetServers()[0].ExecuteAsync("INFO", "replication") ?? string.Empty;
+    public static Task<string> ReplicationAsync(ConnectionMultiplexer connection) => ReplicationAsync(connection.GetServers()[0]);
+
+    /// <summary>The <c>INFO replication</c> text of one node.</summary>
+    public static async Task<string> ReplicationAsync(IServer node) =>
+        (string?)await node.ExecuteAsync("INFO", "replication") ?? string.Empty;
 }
