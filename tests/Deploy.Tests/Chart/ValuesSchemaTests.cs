@@ -36,6 +36,10 @@ public class ValuesSchemaTests
         { "config.Loaders.product.Result", "\"Json\"", "Result" },
         { "config.Loaders.product.Query", null, "Query" },
         { "config.Sources.catalog.Provider", "\"Oracle\"", "Provider" },
+        { "config.Loaders.product.Format", "\"Json\"", "Format" },
+        { "config.Refresh.MaxValueBytes", "0", "MaxValueBytes" },
+        { "config.Warmups", "{ \"rush\": { \"Loader\": \"product\" } }", "Cron" },
+        { "config.Warmups", "{ \"rush\": { \"Cron\": \"0 0 8 * * ?\", \"Loader\": \"product\", \"Pin\": \"1h\" } }", "Pin" },
         { "config.Redis.KeyPrefix", "\"cw:{x}\"", "KeyPrefix" },
         { "secrets.apiKey", "\"short\"", "apiKey" },
         { "terminationGracePeriodSeconds", "\"45s\"", "terminationGracePeriodSeconds" },
@@ -53,6 +57,26 @@ public class ValuesSchemaTests
 
         Assert.NotEmpty(errors);
         Assert.Contains(errors, e => e.Contains(named, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_cache_library_formats_MySQL_and_scheduled_warmups_can_be_configured_through_the_chart()
+    {
+        var values = YamlJson.Values();
+        Set(values, "config.Sources.catalog.Provider", JsonValue.Create("MySql"));
+        Set(values, "config.Loaders.product.Format", JsonValue.Create("FusionCache"));
+        Set(values, "config.Loaders.product.InstanceName", JsonValue.Create("shop:"));
+        Set(values, "config.Loaders.product.CacheName", JsonValue.Create("shop"));
+        Set(values, "config.Refresh.MaxValueBytes", JsonValue.Create(1048576));
+        Set(values, "config.Redis.BeaconInterval", JsonValue.Create("00:00:01"));
+        Set(values, "config.HotKeys.LfuMaxKeys", JsonValue.Create(50000));
+        Set(values, "config.Warmups", JsonNode.Parse("""
+            { "morning": { "Cron": "0 55 7 * * ?", "TimeZone": "Europe/Paris", "Loader": "product",
+                           "Predict": { "Window": "01:00:00", "Top": 500, "Lead": "00:05:00" },
+                           "MaxPerSecond": 100, "MaxConcurrency": 4, "Pin": "01:30:00" } }
+            """));
+
+        Assert.Empty(await ValidateAsync(values));
     }
 
     [Fact]
