@@ -35,6 +35,13 @@ public static class WorkerKeys
     public static string Replica(string prefix, string replicaId) => prefix + "replica:" + replicaId;
 
     /// <summary>
+    /// The live replicas: <c>{prefix}replicas</c>, a sorted set of replica ids scored by the Redis time (Unix ms) at which
+    /// each one's heartbeat ends. Every beat adds its replica, drops the members whose time passed and reads the rest,
+    /// in one script; the keys are shared among the members.
+    /// </summary>
+    public static string Replicas(string prefix) => prefix + "replicas";
+
+    /// <summary>
     /// The keyspace beacon of one worker process on one primary: <c>{prefix}beacon:{replicaId}@{server}</c>, or
     /// <c>{prefix}beacon:{tag}{replicaId}@{server}</c> on Redis Cluster, where the tag of a <paramref name="slot"/> the
     /// primary serves keeps the key on it. The worker rewrites it every <c>Redis:BeaconInterval</c> with

@@ -234,6 +234,14 @@ public sealed class RefreshOptions
     /// </summary>
     public int MaxValueBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Shares the keys among the live replicas: each key has one owner, which refreshes it at its planned time, and one
+    /// standby, which tracks it and refreshes it only nine tenths of <see cref="Buffer"/> before expiry (after any plan
+    /// of the owner), should the owner not have; the other replicas neither track nor try it. Off, every replica tracks
+    /// and tries every key and the lease lets one load it. Default on.
+    /// </summary>
+    public bool Partition { get; set; } = true;
+
     /// <summary>What happens when a load fails.</summary>
     public FailSafeOptions FailSafe { get; set; } = new();
 

@@ -49,6 +49,7 @@ public static class CacheWarmerHostExtensions
         services.AddMetrics();
         services.TryAddSingleton<CacheWarmerMetrics>();
         services.TryAddSingleton<ReplicaIdentity>();
+        services.TryAddSingleton<ReplicaMembership>();
         services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(sp.GetRequiredService<IOptions<CacheWarmerOptions>>().Value.Redis, sp.GetRequiredService<ReplicaIdentity>()));
 
         services.TryAddSingleton<LoaderCatalog>();

@@ -1,5 +1,6 @@
 using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ namespace CacheWarmer.Worker.Keys;
 /// The gap between the two thresholds and the cooling time keep a key near the threshold from flapping. Pinned keys
 /// stay until their pin ends, and cool down from then.
 /// </summary>
-internal sealed class HotKeyPolicy(LoaderCatalog catalog, IOptions<CacheWarmerOptions> options)
+internal sealed class HotKeyPolicy(LoaderCatalog catalog, ReplicaMembership membership, IOptions<CacheWarmerOptions> options)
 {
     /// <summary>A managed key stays hot while its rate is at least this fraction of the threshold.</summary>
     public const double ExitFraction = 0.5;
@@ -43,7 +44,8 @@ internal sealed class HotKeyPolicy(LoaderCatalog catalog, IOptions<CacheWarmerOp
                 }
             }
             else if (estimate.RatePerMinute - estimate.ErrorPerMinute >= _options.MinRatePerMinute
-                && catalog.Match(estimate.Key) is { } match)
+                && catalog.Match(estimate.Key) is { } match
+                && membership.RoleOf(estimate.Key) != KeyRole.None)
             {
                 candidates.Add((estimate, match.Loader));
             }
@@ -100,6 +102,9 @@ internal sealed class ManagedKey(Loader loader, DateTimeOffset since)
 
     /// <summary>The key stays managed at least until then (a pin from configuration or an ops warm).</summary>
     public DateTimeOffset PinnedUntil { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>This replica's role for the key among the live replicas, when it was last planned.</summary>
+    public KeyRole Role { get; set; }
 
     /// <summary>Refreshes in a row, since the last write, that found nothing to keep warm (no row, or no TTL): a pinned key's backoff.</summary>
     public int Absences { get; set; }

@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
 using CacheWarmer.HotKeyTracker.Keyspace;
+using CacheWarmer.Worker.Coordination;
 
 namespace CacheWarmer.Worker.Keys;
 
 /// <summary>
 /// The managed keys and each one's next fire time, for readers on other threads: GET /hotkeys, and the keyspace
-/// listener, which follows only these (and, while every key with a TTL is managed and there is room, every key).
+/// listener, which follows only these (and, while every key with a TTL is managed and there is room, every key this
+/// replica owns or stands by for).
 /// Written only by the <see cref="ManagedKeys"/> loop, next to every change of its own state; may lag it by one step.
 /// </summary>
-internal sealed class ManagedKeyIndex(HotKeyPolicy policy) : IKeyInterest
+internal sealed class ManagedKeyIndex(HotKeyPolicy policy, ReplicaMembership membership) : IKeyInterest
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _keys = new(StringComparer.Ordinal);
     private int _count;
@@ -20,7 +22,9 @@ internal sealed class ManagedKeyIndex(HotKeyPolicy policy) : IKeyInterest
     public IEnumerable<string> Names() => _keys.Select(p => p.Key);
 
     /// <inheritdoc />
-    public bool Wants(string key) => _keys.ContainsKey(key) || (policy.ManagesEveryKey && policy.HasRoom(Volatile.Read(ref _count)));
+    public bool Wants(string key) =>
+        _keys.ContainsKey(key) ||
+        (policy.ManagesEveryKey && policy.HasRoom(Volatile.Read(ref _count)) && membership.RoleOf(key) != KeyRole.None);
 
     internal void Publish(string key, DateTimeOffset fireAt)
     {

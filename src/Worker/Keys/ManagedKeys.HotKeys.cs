@@ -84,17 +84,18 @@ internal sealed partial class ManagedKeys
         }
         else if (catalog.Match(pin.Key) is { } match)
         {
-            await StartManagingAsync(pin.Key, match.Loader, time.GetUtcNow() + Jitter.UpTo(WarmSpread), cancellationToken).ConfigureAwait(false);
-            _keys[pin.Key].PinnedUntil = pin.Until;
+            await StartManagingAsync(pin.Key, match.Loader, time.GetUtcNow() + Jitter.UpTo(WarmSpread), cancellationToken, pin.Until).ConfigureAwait(false);
         }
     }
 
     // A newly managed key is looked at by a refresh that knows no expiry: it finds the key fresh and plans it, or finds
-    // it missing and warms it.
-    private ValueTask StartManagingAsync(string key, Loader loader, DateTimeOffset fireAt, CancellationToken cancellationToken)
+    // it missing and warms it; its standby looks a little later.
+    private ValueTask StartManagingAsync(string key, Loader loader, DateTimeOffset fireAt, CancellationToken cancellationToken, DateTimeOffset? pinnedUntil = null)
     {
-        _keys[key] = new ManagedKey(loader, time.GetUtcNow());
-        return ScheduleAsync(key, null, fireAt, cancellationToken);
+        var state = new ManagedKey(loader, time.GetUtcNow()) { PinnedUntil = pinnedUntil ?? DateTimeOffset.MinValue };
+        _keys[key] = state;
+        state.Role = RoleOf(key, state);
+        return ScheduleAsync(key, null, state.Role == KeyRole.Standby ? fireAt + StandbyLag : fireAt, cancellationToken);
     }
 
     // A key with nothing to keep warm (the source has no row for it, or Redis holds it without a TTL) leaves the managed
@@ -134,17 +135,19 @@ internal sealed partial class ManagedKeys
         Refreshed,
         Pinned,
         Evaluate,
+        ReplicasChanged,
     }
 
-    // One input of the loop: what the tracker observed, how a refresh ended, a pin, or the once-a-second look at the
-    // model; Kind says which part is set.
-    private readonly record struct Input(InputKind Kind, KeyObservation Observation = default, RefreshResult? Result = null, PinRequest? Pin = null)
+    // One input of the loop: what the tracker observed, how a refresh ended, a pin, the once-a-second look at the model,
+    // or a new set of live replicas; Kind says which part is set.
+    private readonly record struct Input(InputKind Kind, KeyObservation Observation = default, RefreshResult? Result = null, PinRequest? Pin = null, ReplicaSet? Replicas = null)
     {
         public string Key => Kind switch
         {
             InputKind.Observed => Observation.Key,
             InputKind.Refreshed => Result!.Key,
             InputKind.Pinned => Pin!.Key,
+            InputKind.ReplicasChanged => "(live replicas)",
             _ => "(hot-key evaluation)",
         };
     }

@@ -32,6 +32,7 @@ internal sealed partial class ManagedKeys(
     CacheWarmerMetrics metrics,
     TimeProvider time,
     ReplicaIdentity replica,
+    ReplicaMembership membership,
     IOptions<CacheWarmerOptions> options,
     ILogger<ManagedKeys> logger) : BackgroundService
 {
@@ -42,9 +43,14 @@ internal sealed partial class ManagedKeys(
     // much after the one before, so they load in that order, paced on top of Refresh:MaxConcurrency.
     private static readonly TimeSpan RewarmStep = TimeSpan.FromTicks(1000);
 
+    // A standby warms a missing key, or first looks at a new one, this much after its owner would: by then the owner's
+    // write has usually arrived, and the standby finds the key fresh.
+    private static readonly TimeSpan StandbyLag = TimeSpan.FromSeconds(1);
+
     private readonly Channel<Input> _inbox = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, ManagedKey> _keys = new(StringComparer.Ordinal);
     private bool _fullReported;
+    private ReplicaSet? _replicas;
     private DateTimeOffset _rewarmCursor;
 
     /// <summary>Keeps <paramref name="key"/> managed at least until <paramref name="until"/>, whatever its rate.</summary>
@@ -62,6 +68,7 @@ internal sealed partial class ManagedKeys(
 
         var pump = PumpAsync(observations.Observations, o => new Input(InputKind.Observed, Observation: o), stoppingToken);
         var refreshed = PumpAsync(results.Reader, r => new Input(InputKind.Refreshed, Result: r), stoppingToken);
+        var replicas = PumpAsync(membership.Changes, r => new Input(InputKind.ReplicasChanged, Replicas: r), stoppingToken);
         var evaluate = EvaluateLoopAsync(stoppingToken);
         try
         {
@@ -74,6 +81,7 @@ internal sealed partial class ManagedKeys(
                         InputKind.Observed => OnObservedAsync(input.Observation, stoppingToken),
                         InputKind.Refreshed => OnRefreshedAsync(input.Result!, stoppingToken),
                         InputKind.Pinned => OnPinAsync(input.Pin!, stoppingToken),
+                        InputKind.ReplicasChanged => OnReplicasChangedAsync(input.Replicas!, stoppingToken),
                         _ => EvaluateAsync(stoppingToken),
                     }).ConfigureAwait(false);
                 }
@@ -91,6 +99,7 @@ internal sealed partial class ManagedKeys(
 
         await pump.ConfigureAwait(false);
         await refreshed.ConfigureAwait(false);
+        await replicas.ConfigureAwait(false);
         await evaluate.ConfigureAwait(false);
     }
 
@@ -150,6 +159,11 @@ internal sealed partial class ManagedKeys(
             // counts the miss when Redis expired or evicted it.
             var missed = observation.Cause is KeyObservationCause.Expired or KeyObservationCause.Evicted;
             var fireAt = observation.Cause == KeyObservationCause.Resync ? NextRewarm() : time.GetUtcNow() + Jitter.UpTo(WarmSpread);
+            if (RoleOf(observation.Key, state) == KeyRole.Standby)
+            {
+                fireAt += StandbyLag;
+            }
+
             await ScheduleAsync(observation.Key, null, fireAt, cancellationToken, missed).ConfigureAwait(false);
         }
     }
@@ -157,7 +171,7 @@ internal sealed partial class ManagedKeys(
     // With MinRatePerMinute 0 every loader key with a TTL is managed, as far as Capacity allows.
     private bool TryManageEveryKey(KeyObservation observation, Loader loader)
     {
-        if (!policy.ManagesEveryKey || observation.ExpiresAt is null)
+        if (!policy.ManagesEveryKey || observation.ExpiresAt is null || membership.RoleOf(observation.Key) == KeyRole.None)
         {
             return false;
         }
@@ -205,19 +219,76 @@ internal sealed partial class ManagedKeys(
         }
     }
 
-    // Plans a managed key's next refresh against its expiry.
+    // Plans a managed key's next refresh against its expiry, by this replica's role for it: its owner at the XFetch time,
+    // its standby late; a key another replica owns and a third stands by for is no longer tracked here.
     private ValueTask PlanAsync(string key, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         var state = _keys[key];
-        if (state.Expiry is { } planned &&
+        var role = RoleOf(key, state);
+        if (role == KeyRole.None)
+        {
+            return ForgetAsync(key, cancellationToken);
+        }
+
+        if (role == state.Role && state.Expiry is { } planned &&
             (expiresAt - planned).Duration() <= Refresher.FreshTolerance && state.FireAt > time.GetUtcNow())
         {
             // Already planned against this expiry (typically the echo of the worker's own write).
             return ValueTask.CompletedTask;
         }
 
+        state.Role = role;
+        if (role == KeyRole.Standby)
+        {
+            return ScheduleAsync(key, expiresAt, planner.StandbyAt(expiresAt), cancellationToken);
+        }
+
         var fireAt = planner.FireAt(expiresAt, estimator.Estimate(state.Loader.Name));
         return ScheduleAsync(key, expiresAt, fireAt, cancellationToken, earliestAt: planner.EarliestAt(expiresAt));
+    }
+
+    // A pinned key is this replica's own to keep warm (the pin was asked of this replica); any other goes by the live
+    // replicas.
+    private KeyRole RoleOf(string key, ManagedKey state) =>
+        state.PinnedUntil > time.GetUtcNow() ? KeyRole.Owner : membership.RoleOf(key);
+
+    // Replicas came or went: keys whose role here changed are planned again from their known expiry (a standby that
+    // became owner plans its XFetch time at once), and keys now owned and stood by for elsewhere are let go. A replica
+    // that left leaves keys this one now stands by for without knowing them: with every key managed, a resync finds
+    // them; hot keys come from the model within a second.
+    private async ValueTask OnReplicasChangedAsync(ReplicaSet replicas, CancellationToken cancellationToken)
+    {
+        var changed = new List<(string Key, KeyRole Role)>();
+        foreach (var (key, state) in _keys)
+        {
+            var role = RoleOf(key, state);
+            if (role != state.Role)
+            {
+                changed.Add((key, role));
+            }
+        }
+
+        foreach (var (key, role) in changed)
+        {
+            var state = _keys[key];
+            if (role == KeyRole.None)
+            {
+                await ForgetAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+            else if (state.Expiry is { } expiry)
+            {
+                await PlanAsync(key, expiry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var left = _replicas is { } before && before.Ids.Except(replicas.Ids, StringComparer.Ordinal).Any();
+        _replicas = replicas;
+        if (left && policy.ManagesEveryKey)
+        {
+            observations.RequestResync("a replica left");
+        }
+
+        Log.KeysReassigned(logger, replicas.Ids.Count, changed.Count(c => c.Role == KeyRole.None), changed.Count(c => c.Role != KeyRole.None), _keys.Count);
     }
 
     private async ValueTask ScheduleAsync(string key, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false, int failures = 0, DateTimeOffset? earliestAt = null)

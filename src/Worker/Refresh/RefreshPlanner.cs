@@ -20,10 +20,26 @@ internal sealed class RefreshPlanner(IOptions<CacheWarmerOptions> options, TimeP
     /// <summary>The least spread scale, whatever the measured load time.</summary>
     public static readonly TimeSpan MinSpread = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The share of the buffer still left when a standby refreshes a key its owner did not.</summary>
+    public const double StandbyShare = 0.9;
+
     private readonly RefreshOptions _refresh = options.Value.Refresh;
 
     public DateTimeOffset FireAt(DateTimeOffset expiresAt, TimeSpan loadTime) =>
         FireAt(expiresAt, loadTime, time.GetUtcNow(), _refresh.Buffer, _refresh.Beta, 1.0 - Random.Shared.NextDouble());
+
+    /// <summary>
+    /// When the standby of a key (<c>Refresh:Partition</c>) refreshes it: a tenth of the buffer after the owner's latest
+    /// possible plan (<c>T - Buffer</c>), so its owner's write, arriving as an event, has moved this plan to the next
+    /// expiry; it loads only when the owner did not (it died since its last beat). Nine tenths of the buffer are left
+    /// for that: time for a dead owner's heartbeat to run out, should it have died holding the lease, and for the load.
+    /// </summary>
+    public DateTimeOffset StandbyAt(DateTimeOffset expiresAt)
+    {
+        var now = time.GetUtcNow();
+        var at = expiresAt - (_refresh.Buffer * StandbyShare);
+        return at < now ? now : at;
+    }
 
     /// <summary>
     /// How early a key planned now may fire when the replica runs behind: half the time left before the buffer, as

@@ -24,6 +24,7 @@ public sealed class CacheWarmerMetrics
     private readonly Counter<long> _valuesRefused;
     private readonly Counter<long> _pinCapacityReached;
     private int _managedKeys;
+    private int _replicas = 1;
 
     /// <summary>Creates the instruments.</summary>
     public CacheWarmerMetrics(IMeterFactory meterFactory, HotKeyModel hotKeys)
@@ -55,6 +56,7 @@ public sealed class CacheWarmerMetrics
         _pinCapacityReached = meter.CreateCounter<long>("cachewarmer.pin_capacity.reached", description: "Times HotKeys:PinnedCapacity stopped keys being pinned, by source: pin (a key refused), ids (a warmup's Ids query cut short).");
         meter.CreateObservableCounter("cachewarmer.access_samples", () => hotKeys.SamplesCounted, description: "Access samples (key and count pairs) read from the sample stream.");
         meter.CreateObservableGauge("cachewarmer.managed_keys", () => Volatile.Read(ref _managedKeys), description: "Keys the worker keeps warm.");
+        meter.CreateObservableGauge("cachewarmer.replicas", () => Volatile.Read(ref _replicas), description: "Live replicas, this one included, as its last heartbeat read them: the keys are shared among them.");
     }
 
     internal void Refresh(string loader, string outcome) =>
@@ -85,4 +87,6 @@ public sealed class CacheWarmerMetrics
     internal void PinCapacityReached(string source) => _pinCapacityReached.Add(1, new KeyValuePair<string, object?>("source", source));
 
     internal void ManagedKeys(int count) => Volatile.Write(ref _managedKeys, count);
+
+    internal void Replicas(int count) => Volatile.Write(ref _replicas, count);
 }

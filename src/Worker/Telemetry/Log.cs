@@ -71,6 +71,12 @@ internal static partial class Log
     [LoggerMessage(2022, LogLevel.Warning, "{Managed} keys are managed, CacheWarmer:HotKeys:Capacity ({Capacity}) + PinnedCapacity ({PinnedCapacity}): further pins (warms, warmups), such as {Key}, are warmed once but not kept warm. Raise CacheWarmer:HotKeys:PinnedCapacity; cachewarmer_pin_capacity_reached_total counts the pins refused. Logged once.")]
     public static partial void PinnedKeysFull(ILogger logger, int managed, int capacity, int pinnedCapacity, LogText key);
 
+    [LoggerMessage(2050, LogLevel.Information, "Live replicas: {Count} ({Replicas}); each key is refreshed by its owner among them, its standby refreshes it late only if the owner did not (Refresh:Partition {Partition})")]
+    public static partial void ReplicasChanged(ILogger logger, int count, string replicas, bool partition);
+
+    [LoggerMessage(2051, LogLevel.Information, "{Replicas} live replicas: {Dropped} keys passed to others, {Replanned} planned again for a new role here; {Managed} managed")]
+    public static partial void KeysReassigned(ILogger logger, int replicas, int dropped, int replanned, int managed);
+
     [LoggerMessage(2040, LogLevel.Error, "{Key} ({Loader}) holds a {Format} entry the worker does not know: {Unknown}. The worker leaves this key alone. Verified: {Verified}; check the apps' library version and serializer, or the loader's Format")]
     public static partial void UnknownEntryLayout(ILogger logger, LogText key, string loader, string format, string unknown, string verified);
 }

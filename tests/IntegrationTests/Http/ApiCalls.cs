@@ -33,7 +33,10 @@ internal static class ApiCalls
 
     public static MediaTypeHeaderValue Json => new("application/json");
 
-    /// <summary>Keys under <paramref name="prefix"/>, except the replicas' heartbeats and beacons (written on their own clock).</summary>
+    /// <summary>
+    /// Keys under <paramref name="prefix"/>, except the replicas' heartbeats, their set and beacons (written on their own
+    /// clock).
+    /// </summary>
     public static async Task<List<string>> KeysAsync(IConnectionMultiplexer redis, string prefix)
     {
         var keys = new List<string>();
@@ -42,7 +45,8 @@ internal static class ApiCalls
             await foreach (var key in server.KeysAsync(0, prefix + "*", 1000))
             {
                 var text = (string)key!;
-                if (!text.StartsWith(prefix + "cw:replica:", StringComparison.Ordinal) && !text.StartsWith(WorkerKeys.BeaconPrefix(prefix + "cw:"), StringComparison.Ordinal))
+                if (!text.StartsWith(prefix + "cw:replica:", StringComparison.Ordinal) && text != WorkerKeys.Replicas(prefix + "cw:") &&
+                    !text.StartsWith(WorkerKeys.BeaconPrefix(prefix + "cw:"), StringComparison.Ordinal))
                 {
                     keys.Add(text);
                 }

@@ -2,6 +2,7 @@ using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Keys;
 using CacheWarmer.Worker.Loaders;
+using CacheWarmer.Worker.Tests.Coordination;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -143,6 +144,6 @@ public sealed class HotKeyPolicyTests
         options.HotKeys.Capacity = capacity;
         options.HotKeys.CoolDown = coolDown ?? TimeSpan.FromMinutes(5);
         var catalog = new LoaderCatalog(Options.Create(options));
-        return (new HotKeyPolicy(catalog, Options.Create(options)), catalog);
+        return (new HotKeyPolicy(catalog, TestMembership.Alone(), Options.Create(options)), catalog);
     }
 }

@@ -1,6 +1,8 @@
 using CacheWarmer.Worker.Configuration;
+using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Keys;
 using CacheWarmer.Worker.Loaders;
+using CacheWarmer.Worker.Tests.Coordination;
 using Microsoft.Extensions.Options;
 
 namespace CacheWarmer.Worker.Tests.Keys;
@@ -37,12 +39,32 @@ public sealed class ManagedKeyIndexTests
         Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(1), next);
     }
 
-    private static ManagedKeyIndex Index(double minRate, int capacity)
+    [Fact]
+    public void Among_four_replicas_every_key_followed_is_one_this_replica_owns_or_stands_by_for()
     {
+        var membership = TestMembership.Among(others: 3);
+        var index = Index(minRate: 0, capacity: 100_000, membership);
+        var keys = Enumerable.Range(0, 4000).Select(i => "product:" + i).ToList();
+
+        var followed = keys.Where(index.Wants).ToList();
+
+        Assert.All(followed, key => Assert.NotEqual(KeyRole.None, membership.RoleOf(key)));
+        Assert.All(keys.Except(followed), key => Assert.Equal(KeyRole.None, membership.RoleOf(key)));
+        Assert.InRange(followed.Count, 1800, 2200);
+
+        // A managed key stays followed whatever its role (a pin asked of this replica).
+        var notOurs = keys.Except(followed).First();
+        index.Publish(notOurs, DateTimeOffset.UnixEpoch);
+        Assert.True(index.Wants(notOurs));
+    }
+
+    private static ManagedKeyIndex Index(double minRate, int capacity, ReplicaMembership? membership = null)
+    {
+        membership ??= TestMembership.Alone();
         var options = new CacheWarmerOptions();
         options.Loaders["product"] = new LoaderOptions { Key = "product:{id}", Source = "catalog", Query = "SELECT @id" };
         options.HotKeys.MinRatePerMinute = minRate;
         options.HotKeys.Capacity = capacity;
-        return new ManagedKeyIndex(new HotKeyPolicy(new LoaderCatalog(Options.Create(options)), Options.Create(options)));
+        return new ManagedKeyIndex(new HotKeyPolicy(new LoaderCatalog(Options.Create(options)), membership, Options.Create(options)), membership);
     }
 }
