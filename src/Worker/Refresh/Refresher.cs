@@ -307,16 +307,17 @@ internal sealed partial class Refresher(
         var retryAt = RetryAt(failures);
         var kept = await lease.KeepOldValueAsync(_refresh.FailSafe.Extension, _refresh.FailSafe.MaxStale).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        if (kept > 0)
+        // A value kept with no time left (MaxStale reached) is as good as gone.
+        if (kept is { Outcome: FailSafeOutcome.Kept, TtlMs: > 0 })
         {
-            var expiresAt = now + TimeSpan.FromMilliseconds(kept);
+            var expiresAt = now + TimeSpan.FromMilliseconds(kept.TtlMs);
             // Always retry while the old value is still there.
             if (retryAt > now + ((expiresAt - now) / 2))
             {
                 retryAt = now + ((expiresAt - now) / 2);
             }
 
-            Log.FailSafe(logger, key, match.Loader.Name, error ?? "", kept, (long)(retryAt - now).TotalMilliseconds);
+            Log.FailSafe(logger, key, match.Loader.Name, error ?? "", kept.TtlMs, (long)(retryAt - now).TotalMilliseconds);
             return new RefreshResult(key, RefreshOutcome.FailSafe, expiresAt, retryAt);
         }
 
