@@ -21,10 +21,10 @@ internal sealed class RefreshDispatcher(
     RefreshResults results,
     CacheWarmerMetrics metrics,
     TimeProvider time,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RefreshOptions> refreshOptions,
     ILogger<RefreshDispatcher> logger) : BackgroundService
 {
-    private readonly RefreshOptions _refresh = options.Value.Refresh;
+    private readonly RefreshOptions _refresh = refreshOptions.Value;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

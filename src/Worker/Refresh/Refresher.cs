@@ -15,7 +15,8 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 internal sealed partial class Refresher(
     IConnectionMultiplexer redis,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RedisOptions> redisOptions,
+    IOptions<RefreshOptions> refreshOptions,
     LoaderCatalog catalog,
     KeyLoader loader,
     BatchLoader batchLoader,
@@ -33,8 +34,8 @@ internal sealed partial class Refresher(
     // A key deleted (or made permanent) under a load is looked at again within this, at random.
     private static readonly TimeSpan SupersededRetry = TimeSpan.FromMilliseconds(250);
 
-    private readonly RedisOptions _redis = options.Value.Redis;
-    private readonly RefreshOptions _refresh = options.Value.Refresh;
+    private readonly RedisOptions _redis = redisOptions.Value;
+    private readonly RefreshOptions _refresh = refreshOptions.Value;
     private readonly ConcurrentDictionary<string, Task<RefreshResult>> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RefreshLease> _leases = new(StringComparer.Ordinal);
     private readonly BatchLoader _batchLoader = batchLoader;
