@@ -16,7 +16,7 @@ namespace CacheWarmer.Worker.Refresh;
 internal sealed class RefreshDispatcher(
     RefreshScheduler scheduler,
     RefreshCapacity capacity,
-    Refresher refresher,
+    IRefresher refresher,
     LoaderCatalog catalog,
     RefreshResults results,
     CacheWarmerMetrics metrics,

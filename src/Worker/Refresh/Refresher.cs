@@ -23,7 +23,7 @@ internal sealed partial class Refresher(
     LeaseHolders holders,
     CacheWarmerMetrics metrics,
     TimeProvider time,
-    ILogger<Refresher> logger)
+    ILogger<Refresher> logger) : IRefresher
 {
     // A key whose expiry moved later than planned by more than this was refreshed by someone else.
     internal static readonly TimeSpan FreshTolerance = TimeSpan.FromMilliseconds(500);
