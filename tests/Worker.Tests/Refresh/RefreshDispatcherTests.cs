@@ -188,8 +188,10 @@ public sealed class RefreshDispatcherTests : IAsyncDisposable
         var options = new CacheWarmerOptions { Refresh = refresh };
         options.Loaders["product"] = new LoaderOptions
         {
-            Key = "product:{id}", Source = "catalog",
-            Query = "SELECT id FROM products WHERE id = @id", BatchQuery = "SELECT id FROM products WHERE id IN @ids",
+            Key = "product:{id}",
+            Source = "catalog",
+            Query = "SELECT id FROM products WHERE id = @id",
+            BatchQuery = "SELECT id FROM products WHERE id IN @ids",
         };
         options.Loaders["user"] = new LoaderOptions { Key = "user:{id}", Source = "catalog", Query = "SELECT id FROM users WHERE id = @id" };
         var metrics = new CacheWarmerMetrics(_services.GetRequiredService<IMeterFactory>(), new HotKeyModel(Options.Create(new HotKeyOptions()), _time));
