@@ -36,7 +36,7 @@ internal sealed record RunResult(
 /// <summary>
 /// One run: N keys written as the app writes them (with an absolute expiry), then each handed once to the replica's
 /// <see cref="Refresher"/> with that expiry as the planned one (a due refresh), by <c>MaxConcurrency</c> loops at once,
-/// as the replica's refresh job runs them (batched: each loop hands over MaxBatchSize keys at a time to
+/// as the replica's RefreshDispatcher runs them (batched: each loop hands over MaxBatchSize keys at a time to
 /// <see cref="Refresher.RefreshBatchAsync"/>, as a dispatcher slot takes due keys along); then every key is read back.
 /// </summary>
 internal static class ThroughputRun
@@ -90,7 +90,7 @@ internal static class ThroughputRun
 
             async Task LoopAsync()
             {
-                // A refresh job's thread: one refresh at a time, the next as soon as one ends.
+                // A dispatcher slot: one refresh at a time, the next as soon as one ends.
                 await Task.Yield();
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < keys.Length)

@@ -25,13 +25,13 @@ internal sealed class WorkerHost : IAsyncDisposable
         MaxBatchSize = host.Services.GetRequiredService<IOptions<CacheWarmerOptions>>().Value.Refresh.MaxBatchSize;
     }
 
-    /// <summary>The replica's refresher: what its refresh job calls for each due key.</summary>
+    /// <summary>The replica's refresher: what its RefreshDispatcher calls for each due key.</summary>
     public Refresher Refresher { get; }
 
     /// <summary>The replica's Redis connection; its operation count is the commands the replica sent.</summary>
     public IConnectionMultiplexer Redis { get; }
 
-    /// <summary>Refresh:MaxConcurrency as the host bound it (the size of its Quartz thread pool).</summary>
+    /// <summary>Refresh:MaxConcurrency as the host bound it (the RefreshDispatcher's slots).</summary>
     public int MaxConcurrency { get; }
 
     /// <summary>Refresh:MaxBatchSize: the keys a batched run's loop hands over at once, as the dispatcher takes them along.</summary>

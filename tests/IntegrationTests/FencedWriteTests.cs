@@ -32,7 +32,7 @@ public sealed class FencedWriteTests(RedisFixture redis)
         // The stalled holder wakes up with its older load and tries every write path it has.
         Assert.Equal(FencedWriteOutcome.LeaseLost, (await stalled.WriteAsync("v2 (older)"u8.ToArray(), TimeSpan.FromSeconds(30))).Outcome);
         Assert.False(await stalled.ExtendAsync(TimeSpan.FromSeconds(3)));
-        Assert.Equal(-3, await stalled.KeepOldValueAsync(TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)));
+        Assert.Equal(FailSafeOutcome.LeaseLost, (await stalled.KeepOldValueAsync(TimeSpan.FromMinutes(1), TimeSpan.FromHours(1))).Outcome);
 
         Assert.Equal("v3 (newer)", (string?)await db.StringGetAsync(key));
         Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(30));
@@ -236,7 +236,8 @@ public sealed class FencedWriteTests(RedisFixture redis)
 
         var kept = await lease.KeepOldValueAsync(TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
 
-        Assert.InRange(kept, 59_000, 60_000);
+        Assert.Equal(FailSafeOutcome.Kept, kept.Outcome);
+        Assert.InRange(kept.TtlMs, 59_000, 60_000);
         // The extension's expire event must not be taken for an app's write (nor, under LFU, its touch for a read).
         Assert.True(await db.KeyExistsAsync(WorkerKeys.Wrote(prefix, key)), "the own-write marker should be set");
         Assert.Equal("old row", (string?)await db.StringGetAsync(key));

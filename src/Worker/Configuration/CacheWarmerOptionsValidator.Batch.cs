@@ -52,7 +52,7 @@ internal sealed partial class CacheWarmerOptionsValidator
             failures.Add($"{section}:BatchQuery is set, and Result is Scalar: a batch's rows carry the key's column to match them, which a raw first column cannot: use Result Row or Rows, or remove BatchQuery.");
         }
 
-        var provider = options.Sources.TryGetValue(loader.Source, out var source) && SourceProviders.TryParse(source.Provider, out var p) ? p : (SourceProvider?)null;
+        var provider = options.Sources.TryGetValue(loader.Source, out var source) && EnumSetting.TryParse(source.Provider, out SourceProvider p) ? p : (SourceProvider?)null;
         var inList = Regex.IsMatch(loader.BatchQuery, $@"\bIN\s*\(?\s*[@:]{Regex.Escape(plural)}\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
         if (provider == SourceProvider.Postgres && inList)
         {

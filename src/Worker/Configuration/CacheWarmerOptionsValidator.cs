@@ -257,10 +257,7 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
     private static void ValidateSource(string name, SourceOptions source, List<string> failures)
     {
         var section = $"{Root}:Sources:{name}";
-        if (!SourceProviders.TryParse(source.Provider, out _))
-        {
-            failures.Add($"{section}:Provider \"{source.Provider}\" is not supported: use one of {string.Join(", ", SourceProviders.Names)}.");
-        }
+        EnumSetting.Check<SourceProvider>(source.Provider, failures, $"{section}:Provider \"{source.Provider}\" is not supported: use one of {EnumSetting.Names<SourceProvider>()}.");
 
         if (string.IsNullOrWhiteSpace(source.ConnectionString))
         {
@@ -302,26 +299,19 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
 
         ValidateBatchQuery(section, loader, pattern, options, failures);
 
-        if (!EnumSetting.TryParse<CacheValueShape>(loader.Result, out _))
-        {
-            failures.Add($"{section}:Result \"{loader.Result}\" is not a result shape: use Row, Rows or Scalar.");
-        }
-
-        if (!EnumSetting.TryParse<ValueFormat>(loader.Format, out var format))
-        {
-            failures.Add($"{section}:Format \"{loader.Format}\" is not a value format: use String (the value's bytes), DistributedCache (the hash RedisCache behind IDistributedCache reads) FusionCache or HybridCache (those libraries' entries over RedisCache), or Hash (one field per column).");
-        }
-        else if (format is ValueFormat.FusionCache or ValueFormat.HybridCache && EnumSetting.TryParse<CacheValueShape>(loader.Result, out var shape) && shape == CacheValueShape.Scalar)
+        var shape = EnumSetting.Check<CacheValueShape>(loader.Result, failures, $"{section}:Result \"{loader.Result}\" is not a result shape: use Row, Rows or Scalar.");
+        var format = EnumSetting.Check<ValueFormat>(loader.Format, failures, $"{section}:Format \"{loader.Format}\" is not a value format: use String (the value's bytes), DistributedCache (the hash RedisCache behind IDistributedCache reads) FusionCache or HybridCache (those libraries' entries over RedisCache), or Hash (one field per column).");
+        if (format is ValueFormat.FusionCache or ValueFormat.HybridCache && shape == CacheValueShape.Scalar)
         {
             failures.Add($"{section}:Format {format} keeps the value as the JSON its serializer reads, and a Scalar result is raw text: use Result Row or Rows.");
         }
 
-        if (format == ValueFormat.Hash && EnumSetting.TryParse<CacheValueShape>(loader.Result, out var rowShape) && rowShape != CacheValueShape.Row)
+        if (format == ValueFormat.Hash && shape is { } rowShape && rowShape != CacheValueShape.Row)
         {
             failures.Add($"{section}:Format Hash keeps one row's columns as the hash's fields, and Result is {loader.Result}: use Result Row.");
         }
 
-        if (loader.CacheName.Length > 0 && !(EnumSetting.TryParse<ValueFormat>(loader.Format, out var withName) && withName == ValueFormat.FusionCache))
+        if (loader.CacheName.Length > 0 && format != ValueFormat.FusionCache)
         {
             failures.Add($"{section}:CacheName names a FusionCache's backplane, and Format is {loader.Format}: set Format to FusionCache or remove CacheName.");
         }

@@ -100,6 +100,7 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<KeyLoader>();
         services.TryAddSingleton<BatchLoader>();
         services.TryAddSingleton<Refresher>();
+        services.TryAddSingleton<IRefresher>(sp => sp.GetRequiredService<Refresher>());
         services.TryAddSingleton<RefreshCapacity>();
         services.TryAddSingleton<RefreshScheduler>();
         services.TryAddSingleton<ReplicaHeartbeat>();

@@ -22,10 +22,10 @@ internal sealed class LoaderCatalog
                 KeyPattern.Parse(pair.Value.Key),
                 pair.Value.Source,
                 pair.Value.Query,
-                Enum.Parse<CacheValueShape>(pair.Value.Result, ignoreCase: true),
+                EnumSetting.Parse<CacheValueShape>(pair.Value.Result),
                 pair.Value.Ttl,
                 pair.Value.TtlJitter,
-                Enum.Parse<ValueFormat>(pair.Value.Format, ignoreCase: true),
+                EnumSetting.Parse<ValueFormat>(pair.Value.Format),
                 pair.Value.InstanceName,
                 pair.Value.CacheName,
                 string.IsNullOrWhiteSpace(pair.Value.BatchQuery) ? "" : pair.Value.BatchQuery))

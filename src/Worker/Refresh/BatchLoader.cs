@@ -16,12 +16,12 @@ internal sealed class BatchLoader(
     SourceBatchQuery query,
     SourceCircuitBreakers breakers,
     LoadTimeEstimator estimator,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RefreshOptions> refreshOptions,
     CacheWarmerMetrics metrics,
     TimeProvider time,
     ILogger<BatchLoader> logger)
 {
-    private readonly RefreshOptions _refresh = options.Value.Refresh;
+    private readonly RefreshOptions _refresh = refreshOptions.Value;
 
     /// <summary>
     /// Each key's load, in the order of <paramref name="keys"/>; null when the database refused a key's parameters

@@ -24,12 +24,12 @@ internal sealed class KeyLoader(
     SourceQuery query,
     SourceCircuitBreakers breakers,
     LoadTimeEstimator estimator,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RefreshOptions> refreshOptions,
     CacheWarmerMetrics metrics,
     TimeProvider time,
     ILogger<KeyLoader> logger)
 {
-    private readonly RefreshOptions _refresh = options.Value.Refresh;
+    private readonly RefreshOptions _refresh = refreshOptions.Value;
 
     public async Task<LoadResult> LoadAsync(LoaderMatch match, RefreshLease lease)
     {

@@ -8,10 +8,10 @@ namespace CacheWarmer.Worker.Refresh;
 /// measured slot time per key (a slot's whole run, lease and re-check included, over the keys it held), so a batch's
 /// keys, keys found fresh and a machine under load all count as they really run.
 /// </summary>
-internal sealed class RefreshCapacity(IOptions<CacheWarmerOptions> options)
+internal sealed class RefreshCapacity(IOptions<RefreshOptions> refresh)
 {
     private const double Weight = 0.2;
-    private readonly int _slots = Math.Clamp(options.Value.Refresh.MaxConcurrency, 1, 1024);
+    private readonly int _slots = Math.Clamp(refresh.Value.MaxConcurrency, 1, 1024);
 
     // Before anything has run, the pessimistic load time of LoadTimeEstimator: a bulk then starts early, and the rate
     // it then measures decides how early the rest starts.

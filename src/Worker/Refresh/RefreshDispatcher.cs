@@ -16,15 +16,15 @@ namespace CacheWarmer.Worker.Refresh;
 internal sealed class RefreshDispatcher(
     RefreshScheduler scheduler,
     RefreshCapacity capacity,
-    Refresher refresher,
+    IRefresher refresher,
     LoaderCatalog catalog,
     RefreshResults results,
     CacheWarmerMetrics metrics,
     TimeProvider time,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RefreshOptions> refreshOptions,
     ILogger<RefreshDispatcher> logger) : BackgroundService
 {
-    private readonly RefreshOptions _refresh = options.Value.Refresh;
+    private readonly RefreshOptions _refresh = refreshOptions.Value;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -85,26 +85,25 @@ internal sealed class RefreshLease
         return Read(await _db.ScriptEvaluateAsync(RefreshScripts.TakeOver, _keys, [Token, (long)leaseTtl.TotalMilliseconds, holder, Layout(_format)]).ConfigureAwait(false));
     }
 
-    private (bool Won, long Pttl, string? Holder) Read(RedisResult result)
+    private (bool Won, long Pttl, string? Holder) Read(RedisResult reply)
     {
-        var parts = (RedisResult[])result!;
-        MayHold = (long)parts[0] == 1;
-        if (!MayHold)
+        var claim = RefreshScripts.ReadClaim(reply);
+        MayHold = claim.Won;
+        if (!claim.Won)
         {
-            return (false, (long)parts[1], (string?)parts[2]);
+            return (false, claim.Pttl, claim.Holder);
         }
 
-        var pttl = (long)parts[1];
-        _seenDigest = (string)parts[2]!;
+        _seenDigest = claim.Digest;
         var kind = _seenDigest.Length == 0 ? null : _seenDigest[.._seenDigest.IndexOf(':', StringComparison.Ordinal)];
         ForeignType = kind is null || kind == RedisType(_format) ? null : kind;
-        UnknownLayout = parts.Length > 4 ? EntryLayouts.Unknown(_format, (string)parts[4]!, (byte[])parts[5]!, (byte[])parts[6]!) : null;
-        _seenExpiry = pttl >= 0 ? (long)parts[3] + pttl : pttl;
-        return (true, pttl, null);
+        UnknownLayout = claim.Entry is { } entry ? EntryLayouts.Unknown(_format, entry.FieldNames, entry.Head, entry.Tail) : null;
+        _seenExpiry = claim.Pttl >= 0 ? claim.RedisNowMs + claim.Pttl : claim.Pttl;
+        return (true, claim.Pttl, null);
     }
 
     public async Task<bool> ExtendAsync(TimeSpan leaseTtl) =>
-        (long)await _db.ScriptEvaluateAsync(RefreshScripts.Extend, _keys, [Token, (long)leaseTtl.TotalMilliseconds]).ConfigureAwait(false) == 1;
+        RefreshScripts.ReadExtend(await _db.ScriptEvaluateAsync(RefreshScripts.Extend, _keys, [Token, (long)leaseTtl.TotalMilliseconds]).ConfigureAwait(false));
 
     /// <summary>
     /// Writes only if the lease is still ours and nobody wrote or deleted the key since the lease was taken (see
@@ -128,13 +127,7 @@ internal sealed class RefreshLease
             args = [.. args, value.Fields.Length / 2, .. value.Fields, .. value.Nulls];
         }
 
-        var parts = (RedisResult[])(await _db.ScriptEvaluateAsync(RefreshScripts.FencedWrite, _keys, args).ConfigureAwait(false))!;
-        return (long)parts[0] switch
-        {
-            1 => new FencedWrite(FencedWriteOutcome.Written, (long)parts[1]),
-            2 => new FencedWrite(FencedWriteOutcome.Superseded, (long)parts[1]),
-            _ => new FencedWrite(FencedWriteOutcome.LeaseLost, -2),
-        };
+        return RefreshScripts.ReadFencedWrite(await _db.ScriptEvaluateAsync(RefreshScripts.FencedWrite, _keys, args).ConfigureAwait(false));
     }
 
     // The Redis type a format is kept in, as TYPE names it.
@@ -148,13 +141,13 @@ internal sealed class RefreshLease
         _ => "hash",
     };
 
-    /// <summary>Extends the old value for the fail-safe; returns its TTL in ms now (see the script for codes).</summary>
-    public async Task<long> KeepOldValueAsync(TimeSpan extension, TimeSpan maxStale)
+    /// <summary>Extends the old value for the fail-safe; says whether it is kept and its TTL now.</summary>
+    public async Task<FailSafeKept> KeepOldValueAsync(TimeSpan extension, TimeSpan maxStale)
     {
         MayHold = false;
-        return (long)await _db.ScriptEvaluateAsync(
+        return RefreshScripts.ReadFailSafe(await _db.ScriptEvaluateAsync(
             RefreshScripts.FailSafeExtend, _keys,
-            [Token, (long)extension.TotalMilliseconds, (long)maxStale.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds]).ConfigureAwait(false);
+            [Token, (long)extension.TotalMilliseconds, (long)maxStale.TotalMilliseconds, (long)WorkerKeys.WroteMarkerLifetime.TotalMilliseconds]).ConfigureAwait(false));
     }
 
     public async Task ReleaseAsync()
@@ -166,19 +159,3 @@ internal sealed class RefreshLease
         }
     }
 }
-
-/// <summary>How a fenced write ended.</summary>
-internal enum FencedWriteOutcome
-{
-    /// <summary>The value was written with its TTL and the lease released.</summary>
-    Written,
-
-    /// <summary>An app wrote or deleted the key since the lease was taken: its write stands, nothing was written.</summary>
-    Superseded,
-
-    /// <summary>The lease expired and another attempt holds (or held) it: nothing was written.</summary>
-    LeaseLost,
-}
-
-/// <summary>A fenced write's outcome and the data key's PTTL just before it (-2: missing, -1: no TTL).</summary>
-internal readonly record struct FencedWrite(FencedWriteOutcome Outcome, long PttlBefore);

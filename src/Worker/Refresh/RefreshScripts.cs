@@ -3,8 +3,9 @@ namespace CacheWarmer.Worker.Refresh;
 /// <summary>
 /// The Lua scripts of a refresh. Each touches only the data key and worker keys built with its hash tag, so each runs
 /// on one Redis Cluster slot. KEYS[1] is always the lease, KEYS[2] the data key, KEYS[3] the fail-safe marker, KEYS[4] the own-write marker.
+/// Each script's reply is read by one decoder (RefreshScripts.Replies.cs), which turns its numbers into names.
 /// </summary>
-internal static class RefreshScripts
+internal static partial class RefreshScripts
 {
     // A digest of what the data key holds, by its type: '' when it is missing, 'string:' and the SHA-1 of its value,
     // 'hash:' and the SHA-1 of its 'data' field (a library's entry) or, for the 'fields' layout, of all its fields in
@@ -52,8 +53,8 @@ internal static class RefreshScripts
     /// <summary>
     /// Takes the lease if it is free and, in the same round trip, reads what the fenced write compares against: the
     /// data key's PTTL (the re-check), the digest of what it holds ('' when it is missing) and Redis's clock in ms. Returns
-    /// {1, data PTTL, digest, now} when won, {0, lease PTTL, holder} when another holder has it. ARGV: token, lease ms,
-    /// layout (see <see cref="FencedWrite"/>).
+    /// {1, data PTTL, digest, now} when won, {0, lease PTTL, holder} when another holder has it (read by
+    /// <see cref="ReadClaim"/>). ARGV: token, lease ms, layout (see <see cref="FencedWrite"/>).
     /// </summary>
     public const string Acquire = DigestOf + """
         local layout = ARGV[3]
@@ -77,7 +78,7 @@ internal static class RefreshScripts
         return {0, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1])}
         """;
 
-    /// <summary>Deletes the lease only if it is still ours. ARGV: token.</summary>
+    /// <summary>Deletes the lease only if it is still ours (1, else 0; no one needs to know which). ARGV: token.</summary>
     public const string Release = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           return redis.call('DEL', KEYS[1])
@@ -85,7 +86,7 @@ internal static class RefreshScripts
         return 0
         """;
 
-    /// <summary>Extends the lease only if it is still ours. ARGV: token, lease ms.</summary>
+    /// <summary>Extends the lease only if it is still ours: 1, else 0 (read by <see cref="ReadExtend"/>). ARGV: token, lease ms.</summary>
     public const string Extend = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           return redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -101,7 +102,8 @@ internal static class RefreshScripts
     /// did); a key that was there and is gone counts as unchanged only once its expiry (Redis's clock, within ARGV[7]
     /// ms) has come: it expired, where before that an app deleted it.
     /// Returns {1, PTTL just before the write (-2: it had expired)}; {2, the key's PTTL} when an app wrote or deleted
-    /// it meanwhile (superseded: nothing written, lease released); {3} when the lease was lost (nothing written).
+    /// it meanwhile (superseded: nothing written, lease released); {3} when the lease was lost (nothing written); the
+    /// codes are <see cref="FencedWriteOutcome"/>'s, read by <see cref="ReadFencedWrite"/>.
     /// ARGV: token, value, ttl ms, own-write marker ms, digest seen, expiry seen (Redis ms; -2 when missing), tolerance
     /// ms, layout ('string'; 'hash': the distributed-cache entry, absexp from ARGV[9] in UTC ticks; 'fields': a hash of
     /// columns, ARGV[12] pairs from ARGV[13] and then the NULL columns' names), a message and the channel to publish it
@@ -156,7 +158,8 @@ internal static class RefreshScripts
     /// first expiry + max stale (the first expiry is remembered in the marker key, on Redis's clock so replicas agree),
     /// then releases the lease; an extension is marked as the worker's own write, as the fenced write is, so its
     /// keyspace event is not taken for an app's. Returns the TTL the value now has in ms, -2 if there is no value to
-    /// keep, -1 if it has no TTL, -3 if the lease was lost. ARGV: token, extension ms, max stale ms, own-write marker ms.
+    /// keep, -1 if it has no TTL, -3 if the lease was lost (<see cref="FailSafeOutcome"/>, read by <see cref="ReadFailSafe"/>).
+    /// ARGV: token, extension ms, max stale ms, own-write marker ms.
     /// </summary>
     public const string FailSafeExtend = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then

@@ -15,14 +15,15 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 internal sealed partial class Refresher(
     IConnectionMultiplexer redis,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RedisOptions> redisOptions,
+    IOptions<RefreshOptions> refreshOptions,
     LoaderCatalog catalog,
     KeyLoader loader,
     BatchLoader batchLoader,
     LeaseHolders holders,
     CacheWarmerMetrics metrics,
     TimeProvider time,
-    ILogger<Refresher> logger)
+    ILogger<Refresher> logger) : IRefresher
 {
     // A key whose expiry moved later than planned by more than this was refreshed by someone else.
     internal static readonly TimeSpan FreshTolerance = TimeSpan.FromMilliseconds(500);
@@ -33,8 +34,8 @@ internal sealed partial class Refresher(
     // A key deleted (or made permanent) under a load is looked at again within this, at random.
     private static readonly TimeSpan SupersededRetry = TimeSpan.FromMilliseconds(250);
 
-    private readonly RedisOptions _redis = options.Value.Redis;
-    private readonly RefreshOptions _refresh = options.Value.Refresh;
+    private readonly RedisOptions _redis = redisOptions.Value;
+    private readonly RefreshOptions _refresh = refreshOptions.Value;
     private readonly ConcurrentDictionary<string, Task<RefreshResult>> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RefreshLease> _leases = new(StringComparer.Ordinal);
     private readonly BatchLoader _batchLoader = batchLoader;
@@ -307,16 +308,17 @@ internal sealed partial class Refresher(
         var retryAt = RetryAt(failures);
         var kept = await lease.KeepOldValueAsync(_refresh.FailSafe.Extension, _refresh.FailSafe.MaxStale).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        if (kept > 0)
+        // A value kept with no time left (MaxStale reached) is as good as gone.
+        if (kept is { Outcome: FailSafeOutcome.Kept, TtlMs: > 0 })
         {
-            var expiresAt = now + TimeSpan.FromMilliseconds(kept);
+            var expiresAt = now + TimeSpan.FromMilliseconds(kept.TtlMs);
             // Always retry while the old value is still there.
             if (retryAt > now + ((expiresAt - now) / 2))
             {
                 retryAt = now + ((expiresAt - now) / 2);
             }
 
-            Log.FailSafe(logger, key, match.Loader.Name, error ?? "", kept, (long)(retryAt - now).TotalMilliseconds);
+            Log.FailSafe(logger, key, match.Loader.Name, error ?? "", kept.TtlMs, (long)(retryAt - now).TotalMilliseconds);
             return new RefreshResult(key, RefreshOutcome.FailSafe, expiresAt, retryAt);
         }
 

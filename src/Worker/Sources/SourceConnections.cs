@@ -16,7 +16,7 @@ internal sealed class SourceConnections : IAsyncDisposable
     {
         foreach (var (name, source) in options.Value.Sources)
         {
-            SourceProviders.TryParse(source.Provider, out var provider);
+            EnumSetting.TryParse(source.Provider, out SourceProvider provider);
             _sources[name] = provider switch
             {
                 SourceProvider.Postgres => CreatePostgres(source.ConnectionString),

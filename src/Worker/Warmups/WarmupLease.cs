@@ -15,6 +15,14 @@ internal sealed class WarmupLease
 {
     public const string Done = "done";
 
+    // Every script below answers 1 when this attempt held (or now holds) the firing and 0 when not; the acquire and
+    // the take-over add the holder they found. ReadClaim and ReadHeld are the only readers of these numbers.
+    private enum HeldReply : long
+    {
+        NotHeld = 0,
+        Held = 1,
+    }
+
     private const string AcquireScript = """
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, ''} end
         return {0, redis.call('GET', KEYS[1]) or ''}
@@ -67,14 +75,14 @@ internal sealed class WarmupLease
 
     /// <summary>Takes the firing; when another has it, says who (<c>replicaId:token</c>, or <see cref="Done"/>).</summary>
     public async Task<(bool Won, string Holder)> TryAcquireAsync(TimeSpan ttl) =>
-        Read(await _db.ScriptEvaluateAsync(AcquireScript, _keys, [Token, Ms(ttl)]).ConfigureAwait(false));
+        ReadClaim(await _db.ScriptEvaluateAsync(AcquireScript, _keys, [Token, Ms(ttl)]).ConfigureAwait(false));
 
     /// <summary>Takes the firing from <paramref name="holder"/>, a dead replica, if it still holds it.</summary>
     public async Task<(bool Won, string Holder)> TryTakeOverAsync(TimeSpan ttl, string holder) =>
-        Read(await _db.ScriptEvaluateAsync(TakeOverScript, _keys, [Token, Ms(ttl), holder]).ConfigureAwait(false));
+        ReadClaim(await _db.ScriptEvaluateAsync(TakeOverScript, _keys, [Token, Ms(ttl), holder]).ConfigureAwait(false));
 
     public async Task<bool> ExtendAsync(TimeSpan ttl) =>
-        (long)await _db.ScriptEvaluateAsync(ExtendScript, _keys, [Token, Ms(ttl)]).ConfigureAwait(false) == 1;
+        ReadHeld(await _db.ScriptEvaluateAsync(ExtendScript, _keys, [Token, Ms(ttl)]).ConfigureAwait(false));
 
     /// <summary>The keys this firing has finished, by any replica.</summary>
     public async Task<HashSet<string>> FinishedKeysAsync()
@@ -89,16 +97,19 @@ internal sealed class WarmupLease
 
     /// <summary>Marks the firing done for <paramref name="keep"/>, if this attempt still holds it.</summary>
     public async Task<bool> CompleteAsync(TimeSpan keep) =>
-        (long)await _db.ScriptEvaluateAsync(CompleteScript, _keys, [Token, Ms(keep)]).ConfigureAwait(false) == 1;
+        ReadHeld(await _db.ScriptEvaluateAsync(CompleteScript, _keys, [Token, Ms(keep)]).ConfigureAwait(false));
 
     /// <summary>Lets the firing go (this replica is stopping), so another takes the rest at once.</summary>
     public Task ReleaseAsync() => _db.ScriptEvaluateAsync(ReleaseScript, _keys, [Token]);
 
     private static long Ms(TimeSpan span) => Math.Max(1, (long)span.TotalMilliseconds);
 
-    private static (bool Won, string Holder) Read(RedisResult result)
+    // {1, ''} when won; {0, the holder or '' when it ran out meanwhile} when not.
+    private static (bool Won, string Holder) ReadClaim(RedisResult reply)
     {
-        var parts = (RedisResult[])result!;
-        return ((long)parts[0] == 1, (string?)parts[1] ?? string.Empty);
+        var parts = (RedisResult[])reply!;
+        return (ReadHeld(parts[0]), (string?)parts[1] ?? string.Empty);
     }
+
+    private static bool ReadHeld(RedisResult reply) => (HeldReply)(long)reply == HeldReply.Held;
 }

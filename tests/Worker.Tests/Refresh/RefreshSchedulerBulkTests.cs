@@ -14,7 +14,7 @@ public class RefreshSchedulerBulkTests
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
 
     // One slot at 100 ms a key: 10 refreshes a second, 5 with the headroom.
-    private readonly RefreshCapacity _capacity = new(Options.Create(new CacheWarmerOptions { Refresh = { MaxConcurrency = 1 } }));
+    private readonly RefreshCapacity _capacity = new(Options.Create(new RefreshOptions { MaxConcurrency = 1 }));
 
     [Fact]
     public async Task A_bulk_too_large_for_the_rate_starts_at_its_earliest_and_not_before()
@@ -51,7 +51,7 @@ public class RefreshSchedulerBulkTests
     [Fact]
     public async Task A_bulk_that_took_its_keys_early_no_longer_runs_behind()
     {
-        var capacity = new RefreshCapacity(Options.Create(new CacheWarmerOptions { Refresh = { MaxConcurrency = 1 } }));
+        var capacity = new RefreshCapacity(Options.Create(new RefreshOptions { MaxConcurrency = 1 }));
         var scheduler = new RefreshScheduler(_time, capacity);
         for (var i = 0; i < 100; i++)
         {
