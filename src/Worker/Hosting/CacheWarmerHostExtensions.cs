@@ -99,6 +99,7 @@ public static class CacheWarmerHostExtensions
         services.TryAddSingleton<RefreshPlanner>();
         services.TryAddSingleton<KeyLoader>();
         services.TryAddSingleton<BatchLoader>();
+        services.TryAddSingleton<LoadsInFlight>();
         services.TryAddSingleton<Refresher>();
         services.TryAddSingleton<IRefresher>(sp => sp.GetRequiredService<Refresher>());
         services.TryAddSingleton<RefreshCapacity>();

@@ -28,7 +28,7 @@ internal sealed partial class ManagedKeys(
     LoadTimeEstimator estimator,
     RefreshScheduler scheduler,
     RefreshResults results,
-    Refresher refresher,
+    LoadsInFlight loads,
     CacheWarmerMetrics metrics,
     TimeProvider time,
     ReplicaIdentity replica,
@@ -135,7 +135,7 @@ internal sealed partial class ManagedKeys(
         if (managed && observation.Cause == KeyObservationCause.Deleted)
         {
             // An invalidation: a load running now may hold the row from before the app's change.
-            refresher.Invalidate(observation.Key);
+            loads.Invalidate(observation.Key);
         }
 
         if (!managed && !TryManageEveryKey(observation, match.Loader))

@@ -21,6 +21,7 @@ internal sealed partial class Refresher(
     KeyLoader loader,
     BatchLoader batchLoader,
     LeaseHolders holders,
+    LoadsInFlight loads,
     CacheWarmerMetrics metrics,
     TimeProvider time,
     ILogger<Refresher> logger) : IRefresher
@@ -37,21 +38,7 @@ internal sealed partial class Refresher(
     private readonly RedisOptions _redis = redisOptions.Value;
     private readonly RefreshOptions _refresh = refreshOptions.Value;
     private readonly ConcurrentDictionary<string, Task<RefreshResult>> _inFlight = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, RefreshLease> _leases = new(StringComparer.Ordinal);
     private readonly BatchLoader _batchLoader = batchLoader;
-
-    /// <summary>
-    /// An app deleted <paramref name="key"/> (an invalidation). A load in flight for it may have read the row before
-    /// the app's change, so its write is dropped; the fenced write catches a delete by itself only while the key's
-    /// old expiry has not come, and this covers a load that outlasts it.
-    /// </summary>
-    public void Invalidate(string key)
-    {
-        if (_leases.TryGetValue(key, out var lease))
-        {
-            lease.Invalidate();
-        }
-    }
 
     /// <summary>
     /// Refreshes <paramref name="key"/>, planned against its expiry <paramref name="plannedExpiry"/> (null when the key
@@ -119,7 +106,7 @@ internal sealed partial class Refresher(
     {
         var key = match.Key;
         var lease = new RefreshLease(redis.GetDatabase(_redis.Database), _redis.KeyPrefix, holders.NewValue(), key, match.Loader.Format);
-        _leases[key] = lease;
+        loads.Started(key, lease);
         try
         {
             return await UnderLeaseAsync(match, lease, plannedExpiry, missed, failures, seat).ConfigureAwait(false);
@@ -140,7 +127,7 @@ internal sealed partial class Refresher(
         {
             // A key that ends without a load frees its batch before its release's round trip.
             seat?.Leave();
-            _leases.TryRemove(new KeyValuePair<string, RefreshLease>(key, lease));
+            loads.Ended(key, lease);
             try
             {
                 await lease.ReleaseAsync().ConfigureAwait(false);
