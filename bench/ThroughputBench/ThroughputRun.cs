@@ -117,7 +117,7 @@ internal static class ThroughputRun
                 int b;
                 while ((b = Interlocked.Increment(ref next)) * size < keys.Length)
                 {
-                    var due = new ArraySegment<string>(keys, b * size, Math.Min(size, keys.Length - (b * size))).Select(k => new DueRefresh(k, plannedExpiry, plannedExpiry, Missed: false)).ToList();
+                    var due = new ArraySegment<string>(keys, b * size, Math.Min(size, keys.Length - (b * size))).Select(k => new DueRefresh(k, plannedExpiry, plannedExpiry, missed: false)).ToList();
                     foreach (var refresh in refresher.RefreshBatchAsync(due))
                     {
                         try

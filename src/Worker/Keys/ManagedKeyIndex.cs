@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.Worker.Coordination;
+using CacheWarmer.Worker.Refresh;
 
 namespace CacheWarmer.Worker.Keys;
 
@@ -12,11 +13,17 @@ namespace CacheWarmer.Worker.Keys;
 /// </summary>
 internal sealed class ManagedKeyIndex(HotKeyPolicy policy, ReplicaMembership membership) : IKeyInterest
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _keys = new(StringComparer.Ordinal);
+    // Fire times as UTC ticks: a long is replaced in place, where a DateTimeOffset value costs a new node at every plan.
+    private readonly ConcurrentDictionary<string, long> _keys = new(StringComparer.Ordinal);
     private int _count;
 
     /// <summary>True when <paramref name="key"/> is managed; <paramref name="nextRefresh"/> is then when its next refresh fires.</summary>
-    public bool TryGetNextRefresh(string key, out DateTimeOffset nextRefresh) => _keys.TryGetValue(key, out nextRefresh);
+    public bool TryGetNextRefresh(string key, out DateTimeOffset nextRefresh)
+    {
+        var found = _keys.TryGetValue(key, out var ticks);
+        nextRefresh = found ? UtcTicks.At(ticks) : default;
+        return found;
+    }
 
     /// <summary>The managed keys, enumerated without a copy.</summary>
     public IEnumerable<string> Names() => _keys.Select(p => p.Key);
@@ -28,13 +35,13 @@ internal sealed class ManagedKeyIndex(HotKeyPolicy policy, ReplicaMembership mem
 
     internal void Publish(string key, DateTimeOffset fireAt)
     {
-        if (_keys.TryAdd(key, fireAt))
+        if (_keys.TryAdd(key, fireAt.UtcTicks))
         {
             Interlocked.Increment(ref _count);
         }
         else
         {
-            _keys[key] = fireAt;
+            _keys[key] = fireAt.UtcTicks;
         }
     }
 

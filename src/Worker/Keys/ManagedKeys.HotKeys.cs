@@ -92,7 +92,7 @@ internal sealed partial class ManagedKeys
     // it missing and warms it; its standby looks a little later.
     private ValueTask StartManagingAsync(string key, Loader loader, DateTimeOffset fireAt, CancellationToken cancellationToken, DateTimeOffset? pinnedUntil = null)
     {
-        var state = new ManagedKey(loader, time.GetUtcNow()) { PinnedUntil = pinnedUntil ?? DateTimeOffset.MinValue };
+        var state = new ManagedKey(key, loader, time.GetUtcNow()) { PinnedUntil = pinnedUntil ?? DateTimeOffset.MinValue };
         _keys[key] = state;
         state.Role = RoleOf(key, state);
         return ScheduleAsync(key, null, state.Role == KeyRole.Standby ? fireAt + StandbyLag : fireAt, cancellationToken);

@@ -187,7 +187,7 @@ internal sealed partial class ManagedKeys(
             return false;
         }
 
-        _keys[observation.Key] = new ManagedKey(loader, time.GetUtcNow());
+        _keys[observation.Key] = new ManagedKey(observation.Key, loader, time.GetUtcNow());
         return true;
     }
 
@@ -293,11 +293,12 @@ internal sealed partial class ManagedKeys(
 
     private async ValueTask ScheduleAsync(string key, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false, int failures = 0, DateTimeOffset? earliestAt = null)
     {
+        // The state's own name, not the caller's: each event brings its own copy of the key's text.
         var state = _keys[key];
         state.Expiry = expiry;
         state.FireAt = fireAt;
-        index.Publish(key, fireAt);
-        await scheduler.ScheduleAsync(key, fireAt, expiry, missed, cancellationToken, failures, earliestAt).ConfigureAwait(false);
+        index.Publish(state.Name, fireAt);
+        await scheduler.ScheduleAsync(state.Name, fireAt, expiry, missed, cancellationToken, failures, earliestAt).ConfigureAwait(false);
     }
 
     private async ValueTask ForgetAsync(string key, CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ internal static class BatchRefreshes
     /// <summary>Refreshes the ids' keys as one due batch, planned against <paramref name="expiry"/>; the outcomes by id.</summary>
     public static async Task<Dictionary<string, RefreshOutcome>> RefreshAsync(WorkerHost worker, WorkerConfig config, IEnumerable<object> ids, DateTimeOffset expiry)
     {
-        var due = ids.Select(id => new DueRefresh(config.Key(id), expiry, expiry, Missed: false)).ToList();
+        var due = ids.Select(id => new DueRefresh(config.Key(id), expiry, expiry, missed: false)).ToList();
         var results = await Task.WhenAll(worker.Get<Refresher>().RefreshBatchAsync(due));
         return results.ToDictionary(r => r.Key[(config.Prefix + "product:").Length..], r => r.Outcome);
     }

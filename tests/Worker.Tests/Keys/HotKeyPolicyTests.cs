@@ -35,7 +35,7 @@ public sealed class HotKeyPolicyTests
     public void No_more_keys_enter_than_capacity_allows_and_the_hottest_go_first()
     {
         var (policy, catalog) = Policy(minRate: 1, capacity: 3);
-        var managed = new Dictionary<string, ManagedKey> { ["product:9"] = new(catalog.Loaders["product"], Now) };
+        var managed = new Dictionary<string, ManagedKey> { ["product:9"] = new("product:9", catalog.Loaders["product"], Now) };
 
         // The model answers in no particular order.
         var decision = policy.Decide([new("product:3", 10, 0), new("product:1", 30, 0), new("product:2", 20, 0)], managed, Now);
@@ -47,7 +47,7 @@ public sealed class HotKeyPolicyTests
     public void A_managed_key_stays_while_its_rate_is_at_least_half_the_threshold_and_leaves_after_cooling_down_below_it()
     {
         var (policy, catalog) = Policy(minRate: 10, coolDown: TimeSpan.FromMinutes(2));
-        var key = new ManagedKey(catalog.Loaders["product"], Now);
+        var key = new ManagedKey("product:1", catalog.Loaders["product"], Now);
         var managed = new Dictionary<string, ManagedKey> { ["product:1"] = key };
 
         // At half the threshold it is still hot, however long that lasts.
@@ -67,7 +67,7 @@ public sealed class HotKeyPolicyTests
     public void A_pinned_key_stays_until_its_pin_ends_and_then_cools_down_like_any_other()
     {
         var (policy, catalog) = Policy(minRate: 10, coolDown: TimeSpan.FromMinutes(1));
-        var key = new ManagedKey(catalog.Loaders["product"], Now) { PinnedUntil = Now.AddHours(1) };
+        var key = new ManagedKey("product:1", catalog.Loaders["product"], Now) { PinnedUntil = Now.AddHours(1) };
         var managed = new Dictionary<string, ManagedKey> { ["product:1"] = key };
 
         Assert.Empty(policy.Decide([], managed, Now.AddMinutes(60)).Leave);
@@ -79,7 +79,7 @@ public sealed class HotKeyPolicyTests
     public void With_a_threshold_of_zero_every_loader_key_is_managed_and_none_cools_down()
     {
         var (policy, catalog) = Policy(minRate: 0, coolDown: TimeSpan.FromSeconds(1));
-        var managed = new Dictionary<string, ManagedKey> { ["product:1"] = new(catalog.Loaders["product"], Now) };
+        var managed = new Dictionary<string, ManagedKey> { ["product:1"] = new("product:1", catalog.Loaders["product"], Now) };
 
         var decision = policy.Decide([new("product:2", 0.01, 0.01)], managed, Now.AddDays(1));
 
@@ -118,7 +118,7 @@ public sealed class HotKeyPolicyTests
             var decision = policy.Decide(model.Above(policy.ExitRate), managed, time.GetUtcNow());
             foreach (var (key, loader) in decision.Enter)
             {
-                managed[key] = new ManagedKey(loader, time.GetUtcNow());
+                managed[key] = new ManagedKey(key, loader, time.GetUtcNow());
                 entered.Add(elapsed);
             }
 
