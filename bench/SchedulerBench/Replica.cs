@@ -124,6 +124,17 @@ internal sealed class Replica : IAsyncDisposable
         KilledAt = at;
     }
 
+    /// <summary>How many warnings and errors the process logged, and the first of each (a reconnect, a resync...).</summary>
+    public string Complaints()
+    {
+        var lines = _process.Output.Split(Environment.NewLine);
+        var warnings = lines.Where(l => l.Contains(" WRN]", StringComparison.Ordinal)).ToArray();
+        var errors = lines.Where(l => l.Contains(" ERR]", StringComparison.Ordinal) || l.Contains(" FTL]", StringComparison.Ordinal)).ToArray();
+        return $"{warnings.Length:N0} warnings, {errors.Length:N0} errors logged" +
+            (warnings.Length > 0 ? $"; first warning: {warnings[0]}" : "") +
+            (errors.Length > 0 ? $"; first error: {errors[0]}" : "");
+    }
+
     /// <summary>The process's last lines, for a report of why it failed.</summary>
     public string Tail(int lines) => string.Join(Environment.NewLine, _process.Output.Split(Environment.NewLine).TakeLast(lines));
 

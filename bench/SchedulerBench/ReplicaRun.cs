@@ -70,8 +70,9 @@ internal static class ReplicaRun
             using var app = await redis.ConnectAsync();
             var server = app.GetServer(app.GetEndPoints()[0]);
             var version = server.Version.ToString();
-            // The workers add what they need to these flags; the bench needs expired events (E, x).
-            await server.ConfigSetAsync("notify-keyspace-events", "KEA");
+            // The bench needs expired events on the key-event channel (E, x); the workers add what they need (Kg$xe).
+            // No more than that: every extra event class is work for Redis and for the replicas' subscriptions.
+            await server.ConfigSetAsync("notify-keyspace-events", "Ex");
             var misses = new ConcurrentQueue<TimeSpan>();
             var keyPrefix = WorkerScale.Prefix + "product:";
             await app.GetSubscriber().SubscribeAsync(RedisChannel.Literal("__keyevent@0__:expired"), (_, key) =>
@@ -155,6 +156,10 @@ internal static class ReplicaRun
             var windowMisses = misses.Where(m => m >= windowStart).ToArray();
             var afterKill = killedAt is { } ka ? windowMisses.Count(m => m >= windowStart + ka) : 0;
             var redisPeak = await InfoAsync(server, "memory", "used_memory_peak");
+            foreach (var replica in replicas)
+            {
+                Console.WriteLine($"  {replica.Name}: {replica.Complaints()}");
+            }
 
             var figures = replicas.Select(r => new ReplicaFigures(
                 r.Name,

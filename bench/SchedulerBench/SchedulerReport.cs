@@ -126,7 +126,7 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
             ReplicaLine(text, p.Name + note, p.ManagedAtEnd, $"{p.PeakRss / 1e6:F0} MB", p.Window, attempts, loads);
         }
 
-        ReplicaLine(text, "**All**", r.PerReplica.Sum(p => p.ManagedAtEnd), $"{r.PerReplica.Sum(p => p.PeakRss) / 1e6:F0} MB", all, attempts, loads);
+        ReplicaLine(text, "**All** (managed: the live ones)", r.PerReplica.Where(p => p.KilledAt is null).Sum(p => p.ManagedAtEnd), $"{r.PerReplica.Sum(p => p.PeakRss) / 1e6:F0} MB", all, attempts, loads);
     }
 
     private static void ReplicaLine(StringBuilder text, string name, double managed, string rss, MetricsScrape window, double allAttempts, double allLoads)
