@@ -33,7 +33,7 @@ internal sealed record ReplicaResult(
     IReadOnlyList<ReplicaFigures> PerReplica,
     long RedisMisses,
     long RedisMissesBefore,
-    long RedisMissesAfterKill,
+    IReadOnlyList<(string Phase, long Misses)> MissesByPhase,
     TimeSpan? KillAt,
     TimeSpan? JoinAt,
     long RedisPeakMemory,
@@ -154,7 +154,7 @@ internal static class ReplicaRun
             replicas.ForEach(r => r.SampleMemory());
             var measured = clock.Elapsed - windowStart;
             var windowMisses = misses.Where(m => m >= windowStart).ToArray();
-            var afterKill = killedAt is { } ka ? windowMisses.Count(m => m >= windowStart + ka) : 0;
+            var phases = MissesByPhase(windowMisses.Select(m => m - windowStart).ToArray(), killedAt, joinedAt);
             var redisPeak = await InfoAsync(server, "memory", "used_memory_peak");
             foreach (var replica in replicas)
             {
@@ -171,7 +171,7 @@ internal static class ReplicaRun
                 (r.Last ?? r.Baseline).Since(r.Baseline),
                 r.FailedScrapes)).ToList();
             return new ReplicaResult(options.Keys, options.Replicas, ttl, options.Concurrency, catalogTime, writeTime, managedAfter, managedAtStart,
-                measured, figures, windowMisses.Length, missesBefore, afterKill, killedAt, joinedAt, redisPeak, version);
+                measured, figures, windowMisses.Length, missesBefore, phases, killedAt, joinedAt, redisPeak, version);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -233,6 +233,37 @@ internal static class ReplicaRun
 
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }
+    }
+
+    // The window's misses between its events (the kill, the join): which event a miss followed.
+    private static List<(string Phase, long Misses)> MissesByPhase(TimeSpan[] misses, TimeSpan? killedAt, TimeSpan? joinedAt)
+    {
+        var events = new List<(TimeSpan At, string Name)>();
+        if (killedAt is { } kill)
+        {
+            events.Add((kill, $"the SIGKILL at {kill.TotalSeconds:F0} s"));
+        }
+
+        if (joinedAt is { } join)
+        {
+            events.Add((join, $"the join at {join.TotalSeconds:F0} s"));
+        }
+
+        events.Sort((a, b) => a.At.CompareTo(b.At));
+        var phases = new List<(string Phase, long Misses)>();
+        if (events.Count == 0)
+        {
+            return phases;
+        }
+
+        var bounds = events.Select(e => e.At).Append(TimeSpan.MaxValue).ToArray();
+        phases.Add(($"before {events[0].Name}", misses.Count(m => m < bounds[0])));
+        for (var i = 0; i < events.Count; i++)
+        {
+            phases.Add(($"after {events[i].Name}", misses.Count(m => m >= bounds[i] && m < bounds[i + 1])));
+        }
+
+        return phases;
     }
 
     private static string Managed(double[] managed) => "managed per replica: " + string.Join(" / ", managed.Select(m => m.ToString("N0", CultureInfo.InvariantCulture)));

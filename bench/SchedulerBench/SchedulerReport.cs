@@ -109,7 +109,7 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
         Line(text, $"| Measured | {r.Measured.TotalSeconds:F0} s, from a scrape of every replica's /metrics to the last |");
         Line(text, $"| Refresh attempts / loads | {attempts:N0} / {loads:N0} ({loads / r.Measured.TotalSeconds:N0} loads/s); outcomes: {Outcomes(all)} |");
         Line(text, $"| Fire lag, all replicas | p50 {Bound(lag.QuantileBound(0.5))}, p99 **{Bound(lag.QuantileBound(0.99))}**, p99.9 {Bound(lag.QuantileBound(0.999))}; mean {Ms(meanLag)} (percentiles are the upper bound of the histogram bucket they fall in: 1, 5, 10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30 s) |");
-        Line(text, $"| Misses | Redis `expired` events of loader keys in the window: **{r.RedisMisses:N0}**{(r.KillAt is not null ? $" ({r.RedisMissesAfterKill:N0} after the kill)" : "")}, before it {r.RedisMissesBefore:N0}; counted by the workers (`hot_key_expirations`): {counted:N0} |");
+        Line(text, $"| Misses | Redis `expired` events of loader keys in the window: **{r.RedisMisses:N0}**{(r.MissesByPhase.Count > 0 ? " (" + string.Join(", ", r.MissesByPhase.Select(p => $"{p.Misses:N0} {p.Phase}")) + ")" : "")}, before the window {r.RedisMissesBefore:N0}; counted by the workers (`hot_key_expirations`): {counted:N0} |");
         Line(text, $"| Peak RSS per replica (VmHWM) | max {maxRss / 1e6:F0} MB; Redis used_memory_peak {r.RedisPeakMemory / 1e6:F0} MB |");
         Line(text, $"| Goal (each replica < 512 MB, fire lag p99 < 100 ms) | memory {(maxRss < 512e6 ? "met" : "**not met**")}, lag {(lag.QuantileBound(0.99) <= 0.1 ? "met" : "**not met**")} |");
         Line(text, "");
