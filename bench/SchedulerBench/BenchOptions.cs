@@ -8,15 +8,18 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/SchedulerBench -- [options]
-          --part triggers|worker|cold|both   what to run (both = triggers and worker)
+          --part triggers|worker|cold|replicas|both   what to run (both = triggers and worker)
           --keys N                      keys planned / managed (100000)
           --cold-keys N                 loader keys nobody reads, in the cold part (1000000)
           --ttl SECONDS[,SECONDS...]    refresh period of each key, one triggers run per value (300,30,10)
           --work MS                     simulated refresh time in the triggers part (1)
           --concurrency N               refreshes at once, as Refresh:MaxConcurrency (32)
           --warm-up SECONDS             before lag is measured (5)
-          --measure SECONDS             lag measured for this long (20; worker part: 2 TTLs at least)
-          --worker-ttl SECONDS          the loader's TTL in the worker part (60)
+          --measure SECONDS             lag measured for this long (20; worker, replicas parts: 2 TTLs at least)
+          --worker-ttl SECONDS          the loader's TTL in the worker and replicas parts (60)
+          --replicas N                  worker processes in the replicas part (4)
+          --kill-at SECONDS             replicas part: SIGKILL one replica this long into the measured window
+          --join-at SECONDS             replicas part: start one more replica this long into the measured window
           --out FILE                    also write the markdown report there
         """;
 
@@ -39,6 +42,12 @@ internal sealed record BenchOptions
     public TimeSpan Measure { get; init; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan WorkerTtl { get; init; } = TimeSpan.FromSeconds(60);
+
+    public int Replicas { get; init; } = 4;
+
+    public TimeSpan? KillAt { get; init; }
+
+    public TimeSpan? JoinAt { get; init; }
 
     public string? OutputFile { get; init; }
 
@@ -63,7 +72,7 @@ internal sealed record BenchOptions
             var value = args[++i];
             options = name switch
             {
-                "--part" when value is "triggers" or "worker" or "cold" or "both" => options with { Part = value },
+                "--part" when value is "triggers" or "worker" or "cold" or "replicas" or "both" => options with { Part = value },
                 "--keys" when ArgValues.PositiveInt(value) is { } n => options with { Keys = n },
                 "--cold-keys" when ArgValues.PositiveInt(value) is { } n => options with { ColdKeys = n },
                 "--ttl" when ArgValues.PositiveInts(value) is { } ttls => options with { Ttls = [.. ttls.Select(t => TimeSpan.FromSeconds(t))] },
@@ -72,6 +81,9 @@ internal sealed record BenchOptions
                 "--warm-up" when ArgValues.PositiveInt(value) is { } s => options with { WarmUp = TimeSpan.FromSeconds(s) },
                 "--measure" when ArgValues.PositiveInt(value) is { } s => options with { Measure = TimeSpan.FromSeconds(s) },
                 "--worker-ttl" when ArgValues.PositiveInt(value) is { } s => options with { WorkerTtl = TimeSpan.FromSeconds(s) },
+                "--replicas" when ArgValues.PositiveInt(value) is { } n => options with { Replicas = n },
+                "--kill-at" when ArgValues.PositiveInt(value) is { } s => options with { KillAt = TimeSpan.FromSeconds(s) },
+                "--join-at" when ArgValues.PositiveInt(value) is { } s => options with { JoinAt = TimeSpan.FromSeconds(s) },
                 "--out" => options with { OutputFile = value },
                 _ => null,
             };

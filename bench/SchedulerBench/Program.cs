@@ -43,6 +43,12 @@ try
         report.Add(await WorkerScale.RunAsync(options, cancel.Token));
     }
 
+    if (options.Part == "replicas")
+    {
+        Console.WriteLine($"{options.Replicas} replicas as processes keeping {options.Keys:N0} keys warm, TTL {options.WorkerTtl.TotalSeconds:F0} s:");
+        report.Add(await ReplicaRun.RunAsync(options, cancel.Token));
+    }
+
     if (options.Part == "cold")
     {
         Console.WriteLine($"One replica beside {options.ColdKeys:N0} loader keys nobody reads:");

@@ -34,7 +34,8 @@ internal sealed record WorkerResult(
 /// </summary>
 internal static class WorkerScale
 {
-    private const string Prefix = "bench:";
+    /// <summary>The key prefix of the bench's loader keys and worker keys.</summary>
+    internal const string Prefix = "bench:";
 
     public static async Task<WorkerResult> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
@@ -94,7 +95,8 @@ internal static class WorkerScale
         }
     }
 
-    private static Dictionary<string, string?> Settings(BenchOptions options, string redis, string catalog) => new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>The worker's settings (configuration keys with colons), shared by the worker and replicas parts.</summary>
+    internal static Dictionary<string, string?> Settings(BenchOptions options, string redis, string catalog) => new(StringComparer.OrdinalIgnoreCase)
     {
         ["CacheWarmer:Redis:Configuration"] = redis,
         ["CacheWarmer:Redis:KeyPrefix"] = Prefix + "cw:",
@@ -116,7 +118,7 @@ internal static class WorkerScale
         ["Serilog:WriteTo:0:Name"] = "Console",
     };
 
-    private static async Task CreateCatalogAsync(string path, int products)
+    internal static async Task CreateCatalogAsync(string path, int products)
     {
         await using var connection = new SqliteConnection($"Data Source={path}");
         await connection.OpenAsync();
@@ -142,7 +144,7 @@ internal static class WorkerScale
     }
 
     // The app's writes: every key once, with a TTL spread over one to two TTLs so refreshes do not come due together.
-    private static async Task WriteKeysAsync(IDatabase database, int keys, TimeSpan ttl)
+    internal static async Task WriteKeysAsync(IDatabase database, int keys, TimeSpan ttl)
     {
         for (var from = 1; from <= keys; from += 1_000)
         {
