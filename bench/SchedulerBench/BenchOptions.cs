@@ -20,6 +20,8 @@ internal sealed record BenchOptions
           --replicas N                  worker processes in the replicas part (4)
           --kill-at SECONDS             replicas part: SIGKILL one replica this long into the measured window
           --join-at SECONDS             replicas part: start one more replica this long into the measured window
+          --partition on|off            replicas part: Refresh:Partition of the workers (on)
+          --gc server|workstation       replicas part: the workers' GC (server, as the image runs)
           --out FILE                    also write the markdown report there
         """;
 
@@ -48,6 +50,10 @@ internal sealed record BenchOptions
     public TimeSpan? KillAt { get; init; }
 
     public TimeSpan? JoinAt { get; init; }
+
+    public bool Partition { get; init; } = true;
+
+    public bool WorkstationGc { get; init; }
 
     public string? OutputFile { get; init; }
 
@@ -84,6 +90,8 @@ internal sealed record BenchOptions
                 "--replicas" when ArgValues.PositiveInt(value) is { } n => options with { Replicas = n },
                 "--kill-at" when ArgValues.PositiveInt(value) is { } s => options with { KillAt = TimeSpan.FromSeconds(s) },
                 "--join-at" when ArgValues.PositiveInt(value) is { } s => options with { JoinAt = TimeSpan.FromSeconds(s) },
+                "--partition" when value is "on" or "off" => options with { Partition = value == "on" },
+                "--gc" when value is "server" or "workstation" => options with { WorkstationGc = value == "workstation" },
                 "--out" => options with { OutputFile = value },
                 _ => null,
             };

@@ -37,7 +37,9 @@ internal sealed record ReplicaResult(
     TimeSpan? KillAt,
     TimeSpan? JoinAt,
     long RedisPeakMemory,
-    string RedisVersion);
+    string RedisVersion,
+    bool Partition,
+    bool WorkstationGc);
 
 /// <summary>
 /// N worker replicas, each the real worker process, keeping N keys warm on a private Redis with a SQLite catalog;
@@ -84,6 +86,12 @@ internal static class ReplicaRun
             });
 
             var settings = WorkerScale.Settings(options, redis.Configuration, catalog);
+            settings["CacheWarmer:Refresh:Partition"] = options.Partition ? "true" : "false";
+            if (options.WorkstationGc)
+            {
+                // An environment variable of the process, as a pod would set it.
+                settings["DOTNET_gcServer"] = "0";
+            }
             var starts = Enumerable.Range(1, options.Replicas)
                 .Select(i => Replica.StartAsync($"replica-{i}", "initial", settings, redis.Configuration, clock.Elapsed))
                 .ToArray();
@@ -171,7 +179,7 @@ internal static class ReplicaRun
                 (r.Last ?? r.Baseline).Since(r.Baseline),
                 r.FailedScrapes)).ToList();
             return new ReplicaResult(options.Keys, options.Replicas, ttl, options.Concurrency, catalogTime, writeTime, managedAfter, managedAtStart,
-                measured, figures, windowMisses.Length, missesBefore, phases, killedAt, joinedAt, redisPeak, version);
+                measured, figures, windowMisses.Length, missesBefore, phases, killedAt, joinedAt, redisPeak, version, options.Partition, options.WorkstationGc);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {

@@ -14,12 +14,12 @@ namespace CacheWarmer.Worker.Keys;
 /// The gap between the two thresholds and the cooling time keep a key near the threshold from flapping. Pinned keys
 /// stay until their pin ends, and cool down from then.
 /// </summary>
-internal sealed class HotKeyPolicy(LoaderCatalog catalog, ReplicaMembership membership, IOptions<CacheWarmerOptions> options)
+internal sealed class HotKeyPolicy(LoaderCatalog catalog, ReplicaMembership membership, IOptions<HotKeysOptions> options)
 {
     /// <summary>A managed key stays hot while its rate is at least this fraction of the threshold.</summary>
     public const double ExitFraction = 0.5;
 
-    private readonly HotKeysOptions _options = options.Value.HotKeys;
+    private readonly HotKeysOptions _options = options.Value;
 
     /// <summary>The rate under which a managed key starts to cool down; the model is asked for every key above it.</summary>
     public double ExitRate => _options.MinRatePerMinute * ExitFraction;

@@ -78,7 +78,7 @@ internal sealed partial class ManagedKeys
             if (!_pinsFullReported)
             {
                 _pinsFullReported = true;
-                var hotKeys = options.Value.HotKeys;
+                var hotKeys = hotKeysOptions.Value;
                 Log.PinnedKeysFull(logger, _keys.Count, hotKeys.Capacity, hotKeys.PinnedCapacity, pin.Key);
             }
         }
@@ -113,7 +113,7 @@ internal sealed partial class ManagedKeys
         }
 
         state.Absences++;
-        var delay = options.Value.Refresh.FailSafe.RetryDelay * Math.Pow(2, Math.Min(state.Absences - 1, 20));
+        var delay = refreshOptions.Value.FailSafe.RetryDelay * Math.Pow(2, Math.Min(state.Absences - 1, 20));
         if (delay > MinHoldOff)
         {
             delay = MinHoldOff;
@@ -125,7 +125,7 @@ internal sealed partial class ManagedKeys
         await ScheduleAsync(key, null, now + delay, cancellationToken).ConfigureAwait(false);
     }
 
-    private TimeSpan HoldOff() => options.Value.HotKeys.CoolDown > MinHoldOff ? options.Value.HotKeys.CoolDown : MinHoldOff;
+    private TimeSpan HoldOff() => hotKeysOptions.Value.CoolDown > MinHoldOff ? hotKeysOptions.Value.CoolDown : MinHoldOff;
 
     private sealed record PinRequest(string Key, DateTimeOffset Until);
 

@@ -33,7 +33,9 @@ internal sealed partial class ManagedKeys(
     TimeProvider time,
     ReplicaIdentity replica,
     ReplicaMembership membership,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<RedisOptions> redisOptions,
+    IOptions<RefreshOptions> refreshOptions,
+    IOptions<HotKeysOptions> hotKeysOptions,
     ILogger<ManagedKeys> logger) : BackgroundService
 {
     // A missing key is warmed within this much, at random, so a mass expiry does not load everything at one instant.
@@ -59,9 +61,9 @@ internal sealed partial class ManagedKeys(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var redis = options.Value.Redis;
+        var redis = redisOptions.Value;
         Log.Started(logger, replica.Id, catalog.Loaders.Count, redis.Database, redis.KeyPrefix);
-        foreach (var key in options.Value.HotKeys.Pinned)
+        foreach (var key in hotKeysOptions.Value.Pinned)
         {
             Pin(key, DateTimeOffset.MaxValue);
         }

@@ -15,7 +15,7 @@ namespace CacheWarmer.Worker.Refresh;
 /// lead never takes more than half of the time left before the buffer, so an inflated delta (the slow first loads of a
 /// cold process) cannot make a refresh fire right after the previous one.
 /// </remarks>
-internal sealed class RefreshPlanner(IOptions<CacheWarmerOptions> options, TimeProvider time)
+internal sealed class RefreshPlanner(IOptions<RefreshOptions> options, TimeProvider time)
 {
     /// <summary>The least spread scale, whatever the measured load time.</summary>
     public static readonly TimeSpan MinSpread = TimeSpan.FromMilliseconds(250);
@@ -23,7 +23,7 @@ internal sealed class RefreshPlanner(IOptions<CacheWarmerOptions> options, TimeP
     /// <summary>The share of the buffer still left when a standby refreshes a key its owner did not.</summary>
     public const double StandbyShare = 0.9;
 
-    private readonly RefreshOptions _refresh = options.Value.Refresh;
+    private readonly RefreshOptions _refresh = options.Value;
 
     public DateTimeOffset FireAt(DateTimeOffset expiresAt, TimeSpan loadTime) =>
         FireAt(expiresAt, loadTime, time.GetUtcNow(), _refresh.Buffer, _refresh.Beta, 1.0 - Random.Shared.NextDouble());

@@ -144,6 +144,6 @@ public sealed class HotKeyPolicyTests
         options.HotKeys.Capacity = capacity;
         options.HotKeys.CoolDown = coolDown ?? TimeSpan.FromMinutes(5);
         var catalog = new LoaderCatalog(Options.Create(options));
-        return (new HotKeyPolicy(catalog, TestMembership.Alone(), Options.Create(options)), catalog);
+        return (new HotKeyPolicy(catalog, TestMembership.Alone(), Options.Create(options.HotKeys)), catalog);
     }
 }

@@ -46,7 +46,7 @@ public sealed class ManagedKeysTests : IAsyncDisposable
         var all = Options.Create(options);
         var catalog = new LoaderCatalog(all);
         _membership = new ReplicaMembership(_replica, Options.Create(options.Refresh), NullLogger<ReplicaMembership>.Instance);
-        var policy = new HotKeyPolicy(catalog, _membership, all);
+        var policy = new HotKeyPolicy(catalog, _membership, Options.Create(options.HotKeys));
         _index = new ManagedKeyIndex(policy, _membership);
         var model = new HotKeyModel(Options.Create(new HotKeyOptions()), _time);
         _keys = new ManagedKeys(
@@ -55,7 +55,7 @@ public sealed class ManagedKeysTests : IAsyncDisposable
             model,
             policy,
             catalog,
-            new RefreshPlanner(all, _time),
+            new RefreshPlanner(Options.Create(options.Refresh), _time),
             new LoadTimeEstimator(),
             new RefreshScheduler(_time),
             _results,
@@ -64,7 +64,9 @@ public sealed class ManagedKeysTests : IAsyncDisposable
             _time,
             _replica,
             _membership,
-            all,
+            Options.Create(options.Redis),
+            Options.Create(options.Refresh),
+            Options.Create(options.HotKeys),
             NullLogger<ManagedKeys>.Instance);
     }
 

@@ -169,5 +169,5 @@ public class RefreshPlannerTests
     }
 
     private static RefreshPlanner Planner(TimeProvider time, double beta) =>
-        new(Options.Create(new CacheWarmerOptions { Refresh = new RefreshOptions { Buffer = Buffer, Beta = beta } }), time);
+        new(Options.Create(new RefreshOptions { Buffer = Buffer, Beta = beta }), time);
 }
