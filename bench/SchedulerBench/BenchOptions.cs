@@ -22,6 +22,8 @@ internal sealed record BenchOptions
           --join-at SECONDS             replicas part: start one more replica this long into the measured window
           --partition on|off            replicas part: Refresh:Partition of the workers (on)
           --gc server|workstation       replicas part: the workers' GC (server, as the image runs)
+          --heap-limit MB               replicas part: the workers' GC heap limit, as a pod's memory limit sets it
+                                        (the runtime takes 75 % of the limit: 384 for a 512 Mi pod; none)
           --out FILE                    also write the markdown report there
         """;
 
@@ -54,6 +56,8 @@ internal sealed record BenchOptions
     public bool Partition { get; init; } = true;
 
     public bool WorkstationGc { get; init; }
+
+    public int? HeapLimitMegabytes { get; init; }
 
     public string? OutputFile { get; init; }
 
@@ -92,6 +96,7 @@ internal sealed record BenchOptions
                 "--join-at" when ArgValues.PositiveInt(value) is { } s => options with { JoinAt = TimeSpan.FromSeconds(s) },
                 "--partition" when value is "on" or "off" => options with { Partition = value == "on" },
                 "--gc" when value is "server" or "workstation" => options with { WorkstationGc = value == "workstation" },
+                "--heap-limit" when ArgValues.PositiveInt(value) is { } mb => options with { HeapLimitMegabytes = mb },
                 "--out" => options with { OutputFile = value },
                 _ => null,
             };

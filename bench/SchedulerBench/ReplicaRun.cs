@@ -39,7 +39,8 @@ internal sealed record ReplicaResult(
     long RedisPeakMemory,
     string RedisVersion,
     bool Partition,
-    bool WorkstationGc);
+    bool WorkstationGc,
+    int? HeapLimitMegabytes);
 
 /// <summary>
 /// N worker replicas, each the real worker process, keeping N keys warm on a private Redis with a SQLite catalog;
@@ -91,6 +92,12 @@ internal static class ReplicaRun
             {
                 // An environment variable of the process, as a pod would set it.
                 settings["DOTNET_gcServer"] = "0";
+            }
+
+            if (options.HeapLimitMegabytes is { } limit)
+            {
+                // What the runtime sets by itself in a container with a memory limit (75 % of it), in hex bytes.
+                settings["DOTNET_GCHeapHardLimit"] = ((long)limit * 1024 * 1024).ToString("X", System.Globalization.CultureInfo.InvariantCulture);
             }
             var starts = Enumerable.Range(1, options.Replicas)
                 .Select(i => Replica.StartAsync($"replica-{i}", "initial", settings, redis.Configuration, clock.Elapsed))
@@ -179,7 +186,7 @@ internal static class ReplicaRun
                 (r.Last ?? r.Baseline).Since(r.Baseline),
                 r.FailedScrapes)).ToList();
             return new ReplicaResult(options.Keys, options.Replicas, ttl, options.Concurrency, catalogTime, writeTime, managedAfter, managedAtStart,
-                measured, figures, windowMisses.Length, missesBefore, phases, killedAt, joinedAt, redisPeak, version, options.Partition, options.WorkstationGc);
+                measured, figures, windowMisses.Length, missesBefore, phases, killedAt, joinedAt, redisPeak, version, options.Partition, options.WorkstationGc, options.HeapLimitMegabytes);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {

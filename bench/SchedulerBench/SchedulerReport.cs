@@ -103,7 +103,7 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
         Line(text, "");
         Line(text, "| N replicas as processes | |");
         Line(text, "|---|---|");
-        Line(text, $"| Replicas | {r.Replicas} worker processes (`dotnet CacheWarmer.Worker.dll`){(events.Length > 0 ? "; " + events : "")}; Refresh:Partition {(r.Partition ? "on" : "off")}, {(r.WorkstationGc ? "workstation GC (`DOTNET_gcServer=0`)" : "server GC")} |");
+        Line(text, $"| Replicas | {r.Replicas} worker processes (`dotnet CacheWarmer.Worker.dll`){(events.Length > 0 ? "; " + events : "")}; Refresh:Partition {(r.Partition ? "on" : "off")}, {(r.WorkstationGc ? "workstation GC (`DOTNET_gcServer=0`)" : "server GC")}{(r.HeapLimitMegabytes is { } mb ? $", GC heap limit {mb} MB (`DOTNET_GCHeapHardLimit`)" : "")} |");
         Line(text, $"| Keys | {r.Keys:N0}; catalog written in {r.CatalogTime.TotalSeconds:F1} s, keys written by the app in {r.WriteTime.TotalSeconds:F1} s; {managed} |");
         Line(text, $"| Loader TTL | {r.Ttl.TotalSeconds:F0} s (+ up to 10 % jitter), Buffer 2 s, LeaseTtl 5 s; about {r.Keys / r.Ttl.TotalSeconds:N0} loads/s due; Refresh:MaxConcurrency {r.Concurrency} per replica |");
         Line(text, $"| Measured | {r.Measured.TotalSeconds:F0} s, from a scrape of every replica's /metrics to the last |");

@@ -4,9 +4,12 @@ namespace CacheWarmer.HotKeyTracker.Keyspace;
 
 public sealed partial class KeyspaceListener
 {
+    // The first periodic resync comes at a random point of the first one and a half intervals: replicas started together
+    // (a rollout, a bench) do not all SCAN and read every followed key's TTL at the same moment, every interval.
     private async Task PeriodicResyncAsync(CancellationToken cancellationToken)
     {
-        using var timer = _time.CreateTimer(_ => RequestResync("interval"), null, _options.ResyncInterval, _options.ResyncInterval);
+        var first = _options.ResyncInterval * (0.5 + Random.Shared.NextDouble());
+        using var timer = _time.CreateTimer(_ => RequestResync("interval"), null, first, _options.ResyncInterval);
         await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
     }
 
