@@ -1,7 +1,4 @@
-using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Coordination;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace CacheWarmer.Worker.Tests.Coordination;
 
@@ -65,10 +62,5 @@ public sealed class ReplicaMembershipTests
         Assert.All(Enumerable.Range(0, 1000), i => Assert.Equal(KeyRole.Owner, membership.RoleOf("product:" + i)));
     }
 
-    private static ReplicaMembership Membership(bool partition, out string self)
-    {
-        var identity = new ReplicaIdentity();
-        self = identity.Id;
-        return new ReplicaMembership(identity, Options.Create(new RefreshOptions { Partition = partition }), NullLogger<ReplicaMembership>.Instance);
-    }
+    private static ReplicaMembership Membership(bool partition, out string self) => TestMembership.Alone(partition, out self);
 }

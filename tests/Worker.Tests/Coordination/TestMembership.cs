@@ -9,15 +9,21 @@ namespace CacheWarmer.Worker.Tests.Coordination;
 internal static class TestMembership
 {
     /// <summary>A replica that has not beaten yet: it owns every key.</summary>
-    public static ReplicaMembership Alone() =>
-        new(new ReplicaIdentity(), Options.Create(new RefreshOptions()), NullLogger<ReplicaMembership>.Instance);
+    public static ReplicaMembership Alone() => Alone(partition: true, out _);
+
+    /// <summary>A replica that has not beaten yet, with <c>Refresh:Partition</c> as given; <paramref name="self"/> is its id.</summary>
+    public static ReplicaMembership Alone(bool partition, out string self)
+    {
+        var identity = new ReplicaIdentity();
+        self = identity.Id;
+        return new ReplicaMembership(identity, Options.Create(new RefreshOptions { Partition = partition }), NullLogger<ReplicaMembership>.Instance);
+    }
 
     /// <summary>A replica among <paramref name="others"/> more.</summary>
     public static ReplicaMembership Among(int others)
     {
-        var identity = new ReplicaIdentity();
-        var membership = new ReplicaMembership(identity, Options.Create(new RefreshOptions()), NullLogger<ReplicaMembership>.Instance);
-        membership.Update(Enumerable.Range(0, others).Select(i => $"other-{i}-000000").Append(identity.Id));
+        var membership = Alone(partition: true, out var self);
+        membership.Update(Enumerable.Range(0, others).Select(i => $"other-{i}-000000").Append(self));
         return membership;
     }
 }
