@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace CacheWarmer.Worker.Refresh;
 
 /// <summary>
@@ -6,8 +9,8 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 /// <remarks>
 /// This replaced one Quartz trigger per key: with 100,000 keys Quartz's in-memory store fired 3,300 refreshes a second
-/// at most here, seconds late (docs/decisions.md has the figures). A replaced entry stays in the heap until it comes
-/// up, and is then skipped; the heap is rebuilt when such stale entries outnumber the live ones.
+/// at most here, seconds late (docs/decisions.md has the figures). A plan moved earlier leaves its old slot in the
+/// heap, skipped when it comes up; the heap is rebuilt when such stale slots outnumber the plans.
 /// <para>
 /// When more refreshes are planned close together than the replica's measured rate gets through in time (keys an app
 /// wrote at once with one TTL), entries are taken before their plan, though never before their
@@ -31,8 +34,12 @@ internal sealed class RefreshScheduler(TimeProvider time, RefreshCapacity? capac
     private DateTimeOffset _startByAt = DateTimeOffset.MinValue;
 
     private readonly Lock _gate = new();
-    private readonly PriorityQueue<DueRefresh, DateTimeOffset> _heap = new();
-    private readonly Dictionary<string, DueRefresh> _pending = new(StringComparer.Ordinal);
+
+    // The keys by fire time (UTC ticks). A key has one slot at its plan's SlotAt, at or before its FireAt; a plan moved
+    // later keeps its slot, which moves on when it comes up, so a standby whose plan every owner write postpones adds
+    // nothing to the heap. A slot that no longer matches its key's plan is skipped when it comes up.
+    private readonly PriorityQueue<string, long> _heap = new();
+    private readonly Dictionary<string, PlannedRefresh> _pending = new(StringComparer.Ordinal);
     private TaskCompletionSource _changed = NewSignal();
 
     /// <summary>Keys with a refresh planned.</summary>
@@ -56,23 +63,33 @@ internal sealed class RefreshScheduler(TimeProvider time, RefreshCapacity? capac
     /// <param name="earliestAt">How early it may run when planned work runs behind; null: not before <paramref name="fireAt"/>.</param>
     public ValueTask ScheduleAsync(string key, DateTimeOffset fireAt, DateTimeOffset? plannedExpiry, bool missed, CancellationToken cancellationToken, int failures = 0, DateTimeOffset? earliestAt = null)
     {
-        var entry = new DueRefresh(key, fireAt, plannedExpiry, missed, failures, earliestAt);
+        var plan = new PlannedRefresh(fireAt.UtcTicks, UtcTicks.Of(plannedExpiry), UtcTicks.Of(earliestAt), failures, missed);
         TaskCompletionSource? wake = null;
         lock (_gate)
         {
-            if (_pending.Remove(key, out var replaced))
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_pending, key, out var replacing);
+            if (replacing)
             {
-                _calendar.Remove(replaced.FireAt);
+                _calendar.Remove(UtcTicks.At(slot.FireAt));
             }
 
-            _pending[key] = entry;
+            if (replacing && slot.SlotAt <= plan.FireAt)
+            {
+                plan.SlotAt = slot.SlotAt;
+            }
+            else
+            {
+                plan.SlotAt = plan.FireAt;
+                if (!_heap.TryPeek(out _, out var earliest) || plan.FireAt < earliest)
+                {
+                    wake = TakeSignal();
+                }
+
+                _heap.Enqueue(key, plan.FireAt);
+            }
+
+            slot = plan;
             _calendar.Add(fireAt);
-            if (!_heap.TryPeek(out _, out var earliest) || fireAt < earliest)
-            {
-                wake = TakeSignal();
-            }
-
-            _heap.Enqueue(entry, fireAt);
             CompactIfStale();
         }
 
@@ -86,7 +103,7 @@ internal sealed class RefreshScheduler(TimeProvider time, RefreshCapacity? capac
         {
             if (_pending.Remove(key, out var removed))
             {
-                _calendar.Remove(removed.FireAt);
+                _calendar.Remove(UtcTicks.At(removed.FireAt));
             }
 
             CompactIfStale();
@@ -137,72 +154,93 @@ internal sealed class RefreshScheduler(TimeProvider time, RefreshCapacity? capac
     public List<DueRefresh> TakeAlong(Func<DueRefresh, bool> fits, TimeSpan window, int max)
     {
         var taken = new List<DueRefresh>();
-        List<DueRefresh>? others = null;
+        List<(string Key, long At)>? others = null;
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            var until = now + window;
+            var until = (now + window).UtcTicks;
             var behind = IsBehind(now);
             // Entries of other loaders are looked at (and put back) up to a bound, so one batch never walks the schedule.
             var looked = 0;
-            while (taken.Count < max && looked < 4 * max && _heap.TryPeek(out var entry, out var fireAt)
-                && (fireAt <= until || (behind && entry.EarliestAt <= now)))
+            while (taken.Count < max && looked < 4 * max && TryPeekLive(out var key, out var plan)
+                && (plan.FireAt <= until || (behind && plan.MayStartBy(now.UtcTicks))))
             {
                 _heap.Dequeue();
-                if (!_pending.TryGetValue(entry.Key, out var live) || !ReferenceEquals(live, entry))
-                {
-                    continue;
-                }
-
                 looked++;
+                var entry = plan.Due(key);
                 if (fits(entry))
                 {
-                    _pending.Remove(entry.Key);
+                    _pending.Remove(key);
                     _calendar.Remove(entry.FireAt);
                     taken.Add(entry);
                 }
                 else
                 {
-                    (others ??= []).Add(entry);
+                    (others ??= []).Add((key, plan.FireAt));
                 }
             }
 
-            foreach (var other in others ?? [])
+            foreach (var (key, at) in others ?? [])
             {
-                _heap.Enqueue(other, other.FireAt);
+                _heap.Enqueue(key, at);
             }
         }
 
         return taken;
     }
 
-    // Under the gate: the earliest live entry if it is due, or how long until it is (infinite when there is none).
-    private bool TryTakeDue(out DueRefresh due, out TimeSpan wait)
+    // Under the gate: the earliest slot that is its key's plan, with slots of replaced and removed plans dropped and
+    // slots of postponed ones moved on to their plan.
+    private bool TryPeekLive(out string key, out PlannedRefresh plan)
     {
-        var now = time.GetUtcNow();
-        while (_heap.TryPeek(out due!, out var fireAt))
+        while (_heap.TryPeek(out key!, out var at))
         {
-            if (!_pending.TryGetValue(due.Key, out var live) || !ReferenceEquals(live, due))
+            ref var live = ref CollectionsMarshal.GetValueRefOrNullRef(_pending, key);
+            if (Unsafe.IsNullRef(ref live) || live.SlotAt != at)
             {
                 _heap.Dequeue();
                 continue;
             }
 
-            if (fireAt > now && !(due.EarliestAt <= now && IsBehind(now)))
+            if (live.FireAt > at)
             {
-                wait = WaitFor(due, now);
-                return false;
+                _heap.Dequeue();
+                live.SlotAt = live.FireAt;
+                _heap.Enqueue(key, live.FireAt);
+                continue;
             }
 
-            _heap.Dequeue();
-            _pending.Remove(due.Key);
-            _calendar.Remove(due.FireAt);
-            wait = TimeSpan.Zero;
+            plan = live;
             return true;
         }
 
-        wait = Timeout.InfiniteTimeSpan;
+        plan = default;
         return false;
+    }
+
+    // Under the gate: the earliest live entry if it is due, or how long until it is (infinite when there is none).
+    private bool TryTakeDue(out DueRefresh due, out TimeSpan wait)
+    {
+        var now = time.GetUtcNow();
+        if (!TryPeekLive(out var key, out var plan))
+        {
+            due = null!;
+            wait = Timeout.InfiniteTimeSpan;
+            return false;
+        }
+
+        due = plan.Due(key);
+        if (plan.FireAt > now.UtcTicks && !(plan.MayStartBy(now.UtcTicks) && IsBehind(now)))
+        {
+            wait = WaitFor(due, now);
+            return false;
+        }
+
+        _heap.Dequeue();
+        _pending.Remove(key);
+        _calendar.Remove(due.FireAt);
+        wait = TimeSpan.Zero;
+        return true;
     }
 
     // Under the gate: until the earliest entry's plan, or until it may start early because planned work would run late.
@@ -248,9 +286,11 @@ internal sealed class RefreshScheduler(TimeProvider time, RefreshCapacity? capac
         }
 
         _heap.Clear();
-        foreach (var entry in _pending.Values)
+        foreach (var (key, _) in _pending)
         {
-            _heap.Enqueue(entry, entry.FireAt);
+            ref var plan = ref CollectionsMarshal.GetValueRefOrNullRef(_pending, key);
+            plan.SlotAt = plan.FireAt;
+            _heap.Enqueue(key, plan.FireAt);
         }
     }
 
@@ -269,8 +309,7 @@ internal sealed class RefreshScheduler(TimeProvider time, RefreshCapacity? capac
 /// may run when planned work runs behind (null: not before <see cref="FireAt"/>).
 /// </summary>
 /// <remarks>
-/// One lives per managed key, so its times are kept as UTC ticks (8 bytes each; a <see cref="DateTimeOffset"/> takes 16,
-/// a nullable one 24): 64 bytes instead of 96 a key.
+/// Made when the refresh is taken; while planned, the schedule holds it as a <see cref="PlannedRefresh"/>.
 /// </remarks>
 internal sealed record DueRefresh
 {

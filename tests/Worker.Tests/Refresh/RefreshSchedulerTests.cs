@@ -49,6 +49,46 @@ public class RefreshSchedulerTests
     }
 
     [Fact]
+    public async Task A_plan_moved_later_comes_due_at_its_new_time_with_its_new_values_and_once()
+    {
+        var scheduler = new RefreshScheduler(_time);
+        // A standby's plan: every write of the owner moves it a cycle on before it comes up.
+        for (var cycle = 1; cycle <= 3; cycle++)
+        {
+            await scheduler.ScheduleAsync("standby", Start.AddSeconds(cycle * 10), Start.AddSeconds((cycle * 10) + 1), missed: false, _ct);
+        }
+
+        await scheduler.ScheduleAsync("other", Start.AddSeconds(15), null, missed: false, _ct);
+
+        _time.Advance(TimeSpan.FromSeconds(12));
+        await AssertNothingDueAsync(scheduler);
+        _time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal("other", (await scheduler.NextAsync(_ct)).Key);
+        _time.Advance(TimeSpan.FromSeconds(14));
+        await AssertNothingDueAsync(scheduler);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(new DueRefresh("standby", Start.AddSeconds(30), Start.AddSeconds(31), false), await scheduler.NextAsync(_ct));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await AssertNothingDueAsync(scheduler);
+        Assert.Equal(0, scheduler.Count);
+    }
+
+    [Fact]
+    public async Task A_plan_moved_earlier_comes_due_at_its_new_time_and_not_again_at_the_old_one()
+    {
+        var scheduler = new RefreshScheduler(_time);
+        await scheduler.ScheduleAsync("k", Start.AddSeconds(10), Start.AddSeconds(12), missed: false, _ct);
+        var next = scheduler.NextAsync(_ct).AsTask();
+        await scheduler.ScheduleAsync("k", Start.AddSeconds(1), null, missed: true, _ct);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(new DueRefresh("k", Start.AddSeconds(1), null, true), await next.WaitAsync(TimeSpan.FromSeconds(10), _ct));
+        _time.Advance(TimeSpan.FromSeconds(20));
+        await AssertNothingDueAsync(scheduler);
+    }
+
+    [Fact]
     public async Task An_unscheduled_key_never_comes_due()
     {
         var scheduler = new RefreshScheduler(_time);
