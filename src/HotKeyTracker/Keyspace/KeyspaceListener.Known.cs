@@ -4,8 +4,9 @@ namespace CacheWarmer.HotKeyTracker.Keyspace;
 
 public sealed partial class KeyspaceListener
 {
-    // Keys last seen to exist that the consumer follows, at most KnownKeyBudget: a resync probes the ones its SCAN no
-    // longer finds, so the consumer hears they are gone.
+    // Without an interest, the keys last seen to exist, at most KnownKeyBudget: a resync probes the ones its SCAN no
+    // longer finds, so the consumer hears they are gone. With one, the consumer's followed keys play that part, so a
+    // followed key is held once, by the consumer.
     private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
     private int _knownCount;
     private int _budgetReported;
@@ -13,32 +14,32 @@ public sealed partial class KeyspaceListener
     // A uniform sample of the other keys the last SCAN found (and of keys written since), for LFU counter reads.
     private volatile KeySample _sample;
 
-    /// <summary>The loader keys last seen to exist that the consumer follows (all of them without an <see cref="IKeyInterest"/>), at most <see cref="KeyspaceOptions.KnownKeyBudget"/>.</summary>
-    public IEnumerable<string> KnownKeys => _known.Keys;
+    /// <summary>
+    /// The loader keys followed: those the <see cref="IKeyInterest"/> follows, or without one the keys last seen to
+    /// exist, at most <see cref="KeyspaceOptions.KnownKeyBudget"/>.
+    /// </summary>
+    public IEnumerable<string> KnownKeys => _interest?.Followed ?? _known.Keys;
 
     /// <summary>
     /// Keys whose server counters are worth reading: the known keys, then a uniform sample of the others from the last
-    /// SCAN, at most <see cref="Hotness.HotKeyOptions.LfuMaxKeys"/> in all.
+    /// SCAN, each once; the reader takes at most <see cref="Hotness.HotKeyOptions.LfuMaxKeys"/>.
     /// </summary>
-    public IEnumerable<string> CounterCandidates => _known.Keys.Concat(_sample.Snapshot().Where(k => !_known.ContainsKey(k)));
+    public IEnumerable<string> CounterCandidates => KnownKeys.Concat(_sample.Snapshot()).Distinct(StringComparer.Ordinal);
 
-    /// <summary>How many keys the listener remembers now.</summary>
-    public int KnownKeyCount => Volatile.Read(ref _knownCount);
-
-    // Whether a key the SCAN found, or an event named, is followed: its TTL is read and it is remembered.
+    // Whether a key the SCAN found, or an event named, is followed: its TTL is read and it is reported.
     private bool Follows(string key) =>
-        _known.ContainsKey(key) || (_interest?.Wants(key) ?? KnownKeyCount < _options.KnownKeyBudget);
+        _interest?.Wants(key) ?? (_known.ContainsKey(key) || Volatile.Read(ref _knownCount) < _options.KnownKeyBudget);
 
-    // A probe found the key: remembered when followed and within budget; sampled either way.
+    // A probe found the key: sampled, and without an interest remembered within the budget.
     private void Found(string key)
     {
         _sample.Offer(key);
-        if (_known.ContainsKey(key) || !(_interest?.Wants(key) ?? true))
+        if (_interest is not null || _known.ContainsKey(key))
         {
             return;
         }
 
-        if (KnownKeyCount >= _options.KnownKeyBudget)
+        if (Volatile.Read(ref _knownCount) >= _options.KnownKeyBudget)
         {
             if (Interlocked.Exchange(ref _budgetReported, 1) == 0)
             {
@@ -63,8 +64,8 @@ public sealed partial class KeyspaceListener
         }
     }
 
-    // At a resync: keys the consumer stopped following are forgotten (with their own-write times), so the set stays
-    // the size of what is followed now.
+    // At a resync: the own-write times of keys the consumer no longer follows are dropped, so that map stays the size of
+    // what is followed now.
     private void ForgetUnfollowed()
     {
         if (_interest is null)
@@ -72,15 +73,12 @@ public sealed partial class KeyspaceListener
             return;
         }
 
-        foreach (var key in _known.Keys)
+        foreach (var (key, _) in _ownWrites)
         {
-            if (!_interest.Wants(key) && _known.TryRemove(key, out _))
+            if (!_interest.Wants(key))
             {
-                Interlocked.Decrement(ref _knownCount);
                 _ownWrites.TryRemove(key, out _);
             }
         }
-
-        Volatile.Write(ref _budgetReported, 0);
     }
 }

@@ -72,7 +72,7 @@ public sealed partial class KeyspaceListener
 
         // Hottest first, so after a flush or a failover to an empty node the keys that matter most are reported
         // missing first.
-        var gone = _known.Keys.Where(key => !seen.Contains(key));
+        var gone = KnownKeys.Where(key => !seen.Contains(key));
         if (_model is { } model)
         {
             gone = gone.Select(key => model.Estimate(key)).OrderByDescending(e => e.RatePerMinute).Select(e => e.Key);

@@ -46,9 +46,8 @@ public sealed class KeyspaceOptions
     public int ObservationCapacity { get; set; } = 100_000;
 
     /// <summary>
-    /// The most keys the listener remembers as existing (those an <see cref="IKeyInterest"/> wants, or the first it
-    /// finds without one); a resync reports the remembered ones that are gone. The worker sets it to
-    /// <c>HotKeys:Capacity</c> + <c>HotKeys:PinnedCapacity</c>.
+    /// Without an <see cref="IKeyInterest"/>, the most keys the listener remembers as existing (the first it finds); a
+    /// resync reports the remembered ones that are gone. With one, the consumer bounds what it follows.
     /// </summary>
     public int KnownKeyBudget { get; set; } = 100_000;
 }
