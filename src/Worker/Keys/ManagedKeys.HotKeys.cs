@@ -42,7 +42,7 @@ internal sealed partial class ManagedKeys
     private async ValueTask EvaluateAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var decision = policy.Decide(model.Above(policy.ExitRate), _keys, now);
+        var decision = policy.Decide(model.Above(policy.ExitRate), index.States, now);
         foreach (var key in decision.Leave)
         {
             await ForgetAsync(key, cancellationToken).ConfigureAwait(false);
@@ -62,24 +62,24 @@ internal sealed partial class ManagedKeys
 
         if (enter.Count > 0 || decision.Leave.Count > 0)
         {
-            Log.HotKeysChanged(logger, enter.Count, decision.Leave.Count, _keys.Count);
+            Log.HotKeysChanged(logger, enter.Count, decision.Leave.Count, index.Count);
         }
     }
 
     private async ValueTask OnPinAsync(PinRequest pin, CancellationToken cancellationToken)
     {
-        if (_keys.TryGetValue(pin.Key, out var state))
+        if (index.TryGet(pin.Key, out var state))
         {
             state.PinnedUntil = pin.Until > state.PinnedUntil ? pin.Until : state.PinnedUntil;
         }
-        else if (!policy.HasRoomForPin(_keys.Count))
+        else if (!policy.HasRoomForPin(index.Count))
         {
             metrics.PinCapacityReached("pin");
             if (!_pinsFullReported)
             {
                 _pinsFullReported = true;
                 var hotKeys = hotKeysOptions.Value;
-                Log.PinnedKeysFull(logger, _keys.Count, hotKeys.Capacity, hotKeys.PinnedCapacity, pin.Key);
+                Log.PinnedKeysFull(logger, index.Count, hotKeys.Capacity, hotKeys.PinnedCapacity, pin.Key);
             }
         }
         else if (catalog.Match(pin.Key) is { } match)
@@ -93,7 +93,7 @@ internal sealed partial class ManagedKeys
     private ValueTask StartManagingAsync(string key, Loader loader, DateTimeOffset fireAt, CancellationToken cancellationToken, DateTimeOffset? pinnedUntil = null)
     {
         var state = new ManagedKey(key, loader, time.GetUtcNow()) { PinnedUntil = pinnedUntil ?? DateTimeOffset.MinValue };
-        _keys[key] = state;
+        index.Add(state);
         state.Role = RoleOf(key, state);
         return ScheduleAsync(key, null, state.Role == KeyRole.Standby ? fireAt + StandbyLag : fireAt, cancellationToken);
     }

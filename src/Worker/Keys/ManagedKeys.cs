@@ -50,7 +50,6 @@ internal sealed partial class ManagedKeys(
     private static readonly TimeSpan StandbyLag = TimeSpan.FromSeconds(1);
 
     private readonly Channel<Input> _inbox = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<string, ManagedKey> _keys = new(StringComparer.Ordinal);
     private bool _fullReported;
     private ReplicaSet? _replicas;
     private DateTimeOffset _rewarmCursor;
@@ -92,7 +91,7 @@ internal sealed partial class ManagedKeys(
                     Log.ScheduleFailed(logger, input.Key, ex);
                 }
 
-                metrics.ManagedKeys(_keys.Count);
+                metrics.ManagedKeys(index.Count);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -133,7 +132,7 @@ internal sealed partial class ManagedKeys(
             return;
         }
 
-        var managed = _keys.TryGetValue(observation.Key, out var state);
+        var managed = index.TryGet(observation.Key, out var state);
         if (managed && observation.Cause == KeyObservationCause.Deleted)
         {
             // An invalidation: a load running now may hold the row from before the app's change.
@@ -153,12 +152,14 @@ internal sealed partial class ManagedKeys(
         else if (observation.Exists)
         {
             // An app made the key permanent: nothing to keep warm (a pinned key waits for its TTL to come back).
-            await LetGoAsync(observation.Key, _keys[observation.Key], cancellationToken).ConfigureAwait(false);
+            await LetGoAsync(observation.Key, index.States[observation.Key], cancellationToken).ConfigureAwait(false);
         }
-        else if (managed && state!.FireAt > time.GetUtcNow() + WarmSpread)
+        else if (managed && state!.FireAt > time.GetUtcNow() + WarmSpread &&
+                 !(observation.Cause == KeyObservationCause.Resync && state.Expiry is null))
         {
             // A managed key is gone (expired, evicted, deleted, or Redis came back empty): warm it now. Whoever warms it
-            // counts the miss when Redis expired or evicted it.
+            // counts the miss when Redis expired or evicted it. A resync that finds a key still missing that is already
+            // planned as missing (its warm, or its retry after a failed one) changes nothing.
             var missed = observation.Cause is KeyObservationCause.Expired or KeyObservationCause.Evicted;
             var fireAt = observation.Cause == KeyObservationCause.Resync ? NextRewarm() : time.GetUtcNow() + Jitter.UpTo(WarmSpread);
             if (RoleOf(observation.Key, state) == KeyRole.Standby)
@@ -178,24 +179,24 @@ internal sealed partial class ManagedKeys(
             return false;
         }
 
-        if (!policy.HasRoom(_keys.Count))
+        if (!policy.HasRoom(index.Count))
         {
             if (!_fullReported)
             {
                 _fullReported = true;
-                Log.ManagedKeysFull(logger, _keys.Count);
+                Log.ManagedKeysFull(logger, index.Count);
             }
 
             return false;
         }
 
-        _keys[observation.Key] = new ManagedKey(observation.Key, loader, time.GetUtcNow());
+        index.Add(new ManagedKey(observation.Key, loader, time.GetUtcNow()));
         return true;
     }
 
     private async ValueTask OnRefreshedAsync(RefreshResult result, CancellationToken cancellationToken)
     {
-        if (!_keys.TryGetValue(result.Key, out var state))
+        if (!index.TryGet(result.Key, out var state))
         {
             return;
         }
@@ -225,7 +226,7 @@ internal sealed partial class ManagedKeys(
     // its standby late; a key another replica owns and a third stands by for is no longer tracked here.
     private ValueTask PlanAsync(string key, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        var state = _keys[key];
+        var state = index.States[key];
         var role = RoleOf(key, state);
         if (role == KeyRole.None)
         {
@@ -261,7 +262,7 @@ internal sealed partial class ManagedKeys(
     private async ValueTask OnReplicasChangedAsync(ReplicaSet replicas, CancellationToken cancellationToken)
     {
         var changed = new List<(string Key, KeyRole Role)>();
-        foreach (var (key, state) in _keys)
+        foreach (var (key, state) in index.States)
         {
             var role = RoleOf(key, state);
             if (role != state.Role)
@@ -272,7 +273,7 @@ internal sealed partial class ManagedKeys(
 
         foreach (var (key, role) in changed)
         {
-            var state = _keys[key];
+            var state = index.States[key];
             if (role == KeyRole.None)
             {
                 await ForgetAsync(key, cancellationToken).ConfigureAwait(false);
@@ -290,24 +291,22 @@ internal sealed partial class ManagedKeys(
             observations.RequestResync("a replica left");
         }
 
-        Log.KeysReassigned(logger, replicas.Ids.Count, changed.Count(c => c.Role == KeyRole.None), changed.Count(c => c.Role != KeyRole.None), _keys.Count);
+        Log.KeysReassigned(logger, replicas.Ids.Count, changed.Count(c => c.Role == KeyRole.None), changed.Count(c => c.Role != KeyRole.None), index.Count);
     }
 
     private async ValueTask ScheduleAsync(string key, DateTimeOffset? expiry, DateTimeOffset fireAt, CancellationToken cancellationToken, bool missed = false, int failures = 0, DateTimeOffset? earliestAt = null)
     {
         // The state's own name, not the caller's: each event brings its own copy of the key's text.
-        var state = _keys[key];
+        var state = index.States[key];
         state.Expiry = expiry;
         state.FireAt = fireAt;
-        index.Publish(state.Name, fireAt);
         await scheduler.ScheduleAsync(state.Name, fireAt, expiry, missed, cancellationToken, failures, earliestAt).ConfigureAwait(false);
     }
 
     private async ValueTask ForgetAsync(string key, CancellationToken cancellationToken)
     {
-        if (_keys.Remove(key))
+        if (index.Remove(key))
         {
-            index.Unpublish(key);
             await scheduler.UnscheduleAsync(key, cancellationToken).ConfigureAwait(false);
         }
     }

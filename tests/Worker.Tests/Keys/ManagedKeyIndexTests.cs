@@ -13,12 +13,12 @@ public sealed class ManagedKeyIndexTests
     public void Among_hot_keys_only_the_managed_ones_are_followed()
     {
         var index = Index(minRate: 10, capacity: 100);
-        index.Publish("product:1", DateTimeOffset.UnixEpoch);
+        index.Add(Managed("product:1", DateTimeOffset.UnixEpoch));
 
         Assert.True(index.Wants("product:1"));
         Assert.False(index.Wants("product:2"));
 
-        index.Unpublish("product:1");
+        Assert.True(index.Remove("product:1"));
         Assert.False(index.Wants("product:1"));
     }
 
@@ -28,10 +28,10 @@ public sealed class ManagedKeyIndexTests
         var index = Index(minRate: 0, capacity: 2);
         Assert.True(index.Wants("product:9"));
 
-        index.Publish("product:1", DateTimeOffset.UnixEpoch);
-        index.Publish("product:1", DateTimeOffset.UnixEpoch.AddSeconds(1));
+        index.Add(Managed("product:1", DateTimeOffset.UnixEpoch));
+        index.Add(Managed("product:1", DateTimeOffset.UnixEpoch.AddSeconds(1)));
         Assert.True(index.Wants("product:9"));
-        index.Publish("product:2", DateTimeOffset.UnixEpoch);
+        index.Add(Managed("product:2", DateTimeOffset.UnixEpoch));
 
         Assert.False(index.Wants("product:9"));
         Assert.True(index.Wants("product:2"));
@@ -54,17 +54,23 @@ public sealed class ManagedKeyIndexTests
 
         // A managed key stays followed whatever its role (a pin asked of this replica).
         var notOurs = keys.Except(followed).First();
-        index.Publish(notOurs, DateTimeOffset.UnixEpoch);
+        index.Add(Managed(notOurs, DateTimeOffset.UnixEpoch));
         Assert.True(index.Wants(notOurs));
     }
 
-    private static ManagedKeyIndex Index(double minRate, int capacity, ReplicaMembership? membership = null)
+    private LoaderCatalog? _catalog;
+
+    private ManagedKeyIndex Index(double minRate, int capacity, ReplicaMembership? membership = null)
     {
         membership ??= TestMembership.Alone();
         var options = new CacheWarmerOptions();
         options.Loaders["product"] = new LoaderOptions { Key = "product:{id}", Source = "catalog", Query = "SELECT @id" };
         options.HotKeys.MinRatePerMinute = minRate;
         options.HotKeys.Capacity = capacity;
-        return new ManagedKeyIndex(new HotKeyPolicy(new LoaderCatalog(Options.Create(options)), membership, Options.Create(options.HotKeys)), membership);
+        _catalog = new LoaderCatalog(Options.Create(options));
+        return new ManagedKeyIndex(new HotKeyPolicy(_catalog, membership, Options.Create(options.HotKeys)), membership);
     }
+
+    private ManagedKey Managed(string key, DateTimeOffset fireAt) =>
+        new(key, _catalog!.Match(key)!.Loader, DateTimeOffset.UnixEpoch) { FireAt = fireAt };
 }
