@@ -151,6 +151,12 @@ public sealed class SourceOptions
 /// <summary>A <c>CacheWarmer:Loaders:{name}</c> entry.</summary>
 public sealed class LoaderOptions
 {
+    /// <summary>
+    /// FusionCache's prefix of its keys inside the distributed cache (its wire-format version): with
+    /// <c>Format: FusionCache</c>, <see cref="Key"/> begins with <see cref="InstanceName"/> and this.
+    /// </summary>
+    public const string FusionCacheKeyPrefix = "v2:";
+
     /// <summary>The key pattern, such as <c>product:{id}</c>.</summary>
     public string Key { get; set; } = string.Empty;
 
@@ -167,6 +173,9 @@ public sealed class LoaderOptions
     /// <see cref="Query"/>, the key's column among them, so each row is matched to its key. Default empty: one query per key.
     /// </summary>
     public string BatchQuery { get; set; } = string.Empty;
+
+    /// <summary>The plural form of a pattern parameter: the name its list takes in <see cref="BatchQuery"/> (<c>id</c>: <c>ids</c>).</summary>
+    public static string BatchParameterOf(string parameter) => parameter + "s";
 
     /// <summary><c>Row</c> (default), <c>Rows</c> or <c>Scalar</c>.</summary>
     public string Result { get; set; } = "Row";
@@ -202,6 +211,9 @@ public sealed class LoaderOptions
 /// <summary>The <c>CacheWarmer:Refresh</c> section.</summary>
 public sealed class RefreshOptions
 {
+    /// <summary>The largest <see cref="MaxBatchSize"/>: bounds the parameters one statement binds (SQLite's and MySQL's limits are far above it).</summary>
+    public const int MaxBatchSizeLimit = 1000;
+
     /// <summary>The least time before expiry at which a refresh lands. Default 5 seconds.</summary>
     public TimeSpan Buffer { get; set; } = TimeSpan.FromSeconds(5);
 
