@@ -65,6 +65,6 @@ public sealed class ManagedKeyIndexTests
         options.Loaders["product"] = new LoaderOptions { Key = "product:{id}", Source = "catalog", Query = "SELECT @id" };
         options.HotKeys.MinRatePerMinute = minRate;
         options.HotKeys.Capacity = capacity;
-        return new ManagedKeyIndex(new HotKeyPolicy(new LoaderCatalog(Options.Create(options)), membership, Options.Create(options.HotKeys)), membership);
+        return new ManagedKeyIndex(new HotKeyPolicy(new LoaderCatalog(Options.Create(options.Loaders)), membership, Options.Create(options.HotKeys)), membership);
     }
 }
