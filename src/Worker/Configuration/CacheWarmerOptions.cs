@@ -1,3 +1,5 @@
+using CacheWarmer.HotKeyTracker.Hotness;
+
 namespace CacheWarmer.Worker.Configuration;
 
 /// <summary>The <c>CacheWarmer</c> configuration section.</summary>
@@ -75,15 +77,13 @@ public sealed class WarmOptions
     public int MaxConcurrency { get; set; } = 8;
 }
 
-/// <summary>The <c>CacheWarmer:HotKeys</c> section.</summary>
-public sealed class HotKeysOptions
+/// <summary>
+/// The <c>CacheWarmer:HotKeys</c> section: the tracker's <see cref="HotKeyOptions"/> (<c>Capacity</c>, <c>HalfLife</c>,
+/// <c>Replay</c>, <c>AppWriteWeight</c>, <c>LfuMaxKeys</c>), which the tracker binds from this section too, and which
+/// keys the worker keeps warm.
+/// </summary>
+public sealed class HotKeysOptions : HotKeyOptions
 {
-    /// <summary>The most keys tracked, and so the most managed. Default 100,000.</summary>
-    public int Capacity { get; set; } = 100_000;
-
-    /// <summary>A key's read rate halves after this long without reads. Default 5 minutes.</summary>
-    public TimeSpan HalfLife { get; set; } = TimeSpan.FromMinutes(5);
-
     /// <summary>
     /// Reads per minute at which a loader key becomes managed. A managed key stays managed until its rate has been
     /// under half of this for <see cref="CoolDown"/>. 0 manages every loader key that has a TTL. Default 1.
@@ -97,22 +97,10 @@ public sealed class HotKeysOptions
     public List<string> Pinned { get; set; } = [];
 
     /// <summary>
-    /// How many keys pins (<see cref="Pinned"/>, warms, warmups) may manage beyond <see cref="Capacity"/>: managed keys
-    /// never exceed the sum, and a warmup's <c>Ids</c> query is read up to this many ids. Default 100,000.
+    /// How many keys pins (<see cref="Pinned"/>, warms, warmups) may manage beyond <see cref="HotKeyOptions.Capacity"/>:
+    /// managed keys never exceed the sum, and a warmup's <c>Ids</c> query is read up to this many ids. Default 100,000.
     /// </summary>
     public int PinnedCapacity { get; set; } = 100_000;
-
-    /// <summary>How many reads an app's write of a loader key counts for; 0 ignores writes. Default 1.</summary>
-    public double AppWriteWeight { get; set; } = 1;
-
-    /// <summary>How far back the sample stream is read at start. Default 15 minutes.</summary>
-    public TimeSpan Replay { get; set; } = TimeSpan.FromMinutes(15);
-
-    /// <summary>
-    /// Under an LFU maxmemory-policy, the most keys whose Redis read counters are read each minute: the managed keys,
-    /// then a uniform sample of the others from the last resync. Also the size of that sample. Default 100,000.
-    /// </summary>
-    public int LfuMaxKeys { get; set; } = 100_000;
 }
 
 /// <summary>The <c>CacheWarmer:Redis</c> section.</summary>

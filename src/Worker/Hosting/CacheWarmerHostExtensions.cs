@@ -84,16 +84,12 @@ public static class CacheWarmerHostExtensions
             }
         });
 
-        services.AddOptions<HotKeyOptions>().Configure<IOptions<CacheWarmerOptions>>((model, cacheWarmer) =>
+        // The tracker's HotKeyOptions is the HotKeys section itself: HotKeysOptions extends it with the worker's settings.
+        services.TryAddSingleton<IOptions<HotKeyOptions>>(sp => sp.GetRequiredService<IOptions<HotKeysOptions>>());
+        services.AddOptions<HotKeyInputOptions>().Configure<IOptions<RedisOptions>>((input, redis) =>
         {
-            var (redis, hotKeys) = (cacheWarmer.Value.Redis, cacheWarmer.Value.HotKeys);
-            model.Capacity = hotKeys.Capacity;
-            model.HalfLife = hotKeys.HalfLife;
-            model.AppWriteWeight = hotKeys.AppWriteWeight;
-            model.Replay = hotKeys.Replay;
-            model.LfuMaxKeys = hotKeys.LfuMaxKeys;
-            model.KeyPrefix = redis.KeyPrefix;
-            model.Database = redis.Database;
+            input.KeyPrefix = redis.Value.KeyPrefix;
+            input.Database = redis.Value.Database;
         });
         services.TryAddSingleton<HotKeyPolicy>();
         services.TryAddSingleton<ManagedKeyIndex>();
