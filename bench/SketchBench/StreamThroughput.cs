@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CacheWarmer.Contracts.Sampling;
+using CacheWarmer.HotKeyTracker;
 using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Sampling;
 using CacheWarmer.RefreshBench;
@@ -64,9 +65,10 @@ internal static class StreamThroughput
 
     private static (HotKeyModel Model, SampleStreamReader Reader) Reader(IConnectionMultiplexer connection)
     {
-        var options = Options.Create(new HotKeyOptions { Replay = TimeSpan.FromHours(1), ReadBatch = 1000, PollInterval = TimeSpan.FromMilliseconds(5) });
+        var options = Options.Create(new HotKeyOptions { Replay = TimeSpan.FromHours(1) });
+        var input = Options.Create(new HotKeyInputOptions { ReadBatch = 1000, PollInterval = TimeSpan.FromMilliseconds(5) });
         var model = new HotKeyModel(options, TimeProvider.System);
-        return (model, new SampleStreamReader(connection, model, options, TimeProvider.System, NullLogger<SampleStreamReader>.Instance));
+        return (model, new SampleStreamReader(connection, model, options, input, TimeProvider.System, NullLogger<SampleStreamReader>.Instance));
     }
 
     // The entries each producer writes, drawn before timing.

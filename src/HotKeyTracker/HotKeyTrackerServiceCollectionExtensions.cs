@@ -15,7 +15,7 @@ public static class HotKeyTrackerServiceCollectionExtensions
     /// <see cref="HotKeyModel"/>, the reader of the access-sample stream and the reader of Redis's LFU counters, all
     /// hosted. The caller registers
     /// an <see cref="StackExchange.Redis.IConnectionMultiplexer"/> with admin commands allowed (for CONFIG and SCAN),
-    /// and configures <see cref="HotKeyOptions"/> if the defaults do not fit.
+    /// and configures <see cref="HotKeyOptions"/> and <see cref="HotKeyInputOptions"/> if the defaults do not fit.
     /// </summary>
     public static IServiceCollection AddHotKeyTracker(this IServiceCollection services, Action<KeyspaceOptions>? configure = null)
     {
@@ -26,6 +26,7 @@ public static class HotKeyTrackerServiceCollectionExtensions
         }
 
         services.AddOptions<HotKeyOptions>();
+        services.AddOptions<HotKeyInputOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HotKeyModel>();
         services.TryAddSingleton<SampleStreamReader>();

@@ -1,5 +1,6 @@
 using CacheWarmer.IntegrationTests.Infrastructure;
 using CacheWarmer.TestUtils;
+using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using CacheWarmer.Worker.Refresh;

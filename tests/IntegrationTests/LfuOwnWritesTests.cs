@@ -1,3 +1,4 @@
+using CacheWarmer.HotKeyTracker;
 using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.IntegrationTests.Http;
 using CacheWarmer.IntegrationTests.Infrastructure;
@@ -26,7 +27,7 @@ public sealed class LfuOwnWritesTests(PostgresFixture postgres)
             .With("CacheWarmer:HotKeys:CoolDown", "00:00:02")
             .With("CacheWarmer:Http:WarmPin", "00:00:10");
         await using var worker = await WorkerHost.StartAsync(config, services =>
-            services.Configure<HotKeyOptions>(o => o.LfuPollInterval = TimeSpan.FromMilliseconds(500)));
+            services.Configure<HotKeyInputOptions>(o => o.LfuPollInterval = TimeSpan.FromMilliseconds(500)));
         var key = config.Key(1);
         var db = connection.GetDatabase();
         using var client = worker.CreateClient();

@@ -224,7 +224,7 @@ public sealed partial class KeyspaceListener
         if (KeyNotification.TryParse(in channel, in message, out var notification)
             && notification.Type == KeyNotificationType.Set
             && (string?)notification.GetKey() is { } key
-            && key.StartsWith(WorkerKeys.BeaconPrefix(_hotKeys.KeyPrefix), StringComparison.Ordinal)
+            && key.StartsWith(WorkerKeys.BeaconPrefix(_input.KeyPrefix), StringComparison.Ordinal)
             && key.Contains(_options.InstanceId + "@", StringComparison.Ordinal))
         {
             _beaconHeard[key] = _time.GetUtcNow();
@@ -253,7 +253,7 @@ public sealed partial class KeyspaceListener
                 slot = first.From;
             }
 
-            targets.Add(new BeaconTarget(server, WorkerKeys.Beacon(_hotKeys.KeyPrefix, _options.InstanceId, endpoint, slot), endpoint));
+            targets.Add(new BeaconTarget(server, WorkerKeys.Beacon(_input.KeyPrefix, _options.InstanceId, endpoint, slot), endpoint));
         }
 
         return targets;

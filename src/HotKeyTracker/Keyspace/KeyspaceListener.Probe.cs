@@ -51,7 +51,7 @@ public sealed partial class KeyspaceListener
             // remembered so Redis's own access counters can discount it.
             if (batch[i].Scored || (_model is not null && batch[i].Cause == KeyObservationCause.Written))
             {
-                ownWrites[i] = db.KeyExistsAsync(WorkerKeys.Wrote(_hotKeys.KeyPrefix, batch[i].Key));
+                ownWrites[i] = db.KeyExistsAsync(WorkerKeys.Wrote(_input.KeyPrefix, batch[i].Key));
             }
         }
 

@@ -25,6 +25,7 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
     private readonly Channel<KeyObservation> _observations;
     private readonly HotKeyModel? _model;
     private readonly HotKeyOptions _hotKeys;
+    private readonly HotKeyInputOptions _input;
     private readonly Channel<ProbeItem> _toProbe;
     private readonly Channel<string> _resyncRequests = Channel.CreateBounded<string>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -39,13 +40,15 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
         ILogger<KeyspaceListener> logger,
         HotKeyModel? model = null,
         IOptions<HotKeyOptions>? hotKeys = null,
-        IKeyInterest? interest = null)
+        IKeyInterest? interest = null,
+        IOptions<HotKeyInputOptions>? input = null)
     {
         _interest = interest;
         _redis = redis;
         _options = options.Value;
         _model = model;
         _hotKeys = hotKeys?.Value ?? new HotKeyOptions();
+        _input = input?.Value ?? new HotKeyInputOptions();
         _time = time;
         _logger = logger;
         _sample = new KeySample(_hotKeys.LfuMaxKeys);
@@ -112,7 +115,7 @@ public sealed partial class KeyspaceListener : BackgroundService, IKeyObservatio
         await subscriber.SubscribeAsync(BeaconChannel, OnBeaconNotification).ConfigureAwait(false);
     }
 
-    private RedisChannel BeaconChannel => RedisChannel.KeySpacePrefix(WorkerKeys.BeaconPrefix(_hotKeys.KeyPrefix), _options.Database);
+    private RedisChannel BeaconChannel => RedisChannel.KeySpacePrefix(WorkerKeys.BeaconPrefix(_input.KeyPrefix), _options.Database);
 
     // Redis may be down when the worker starts (or start after it): wait for it rather than fail the host.
     private async Task SubscribeUntilConnectedAsync(CancellationToken cancellationToken)

@@ -26,17 +26,25 @@ public sealed class SampleStreamReader : BackgroundService
     private readonly IConnectionMultiplexer _redis;
     private readonly HotKeyModel _model;
     private readonly HotKeyOptions _options;
+    private readonly HotKeyInputOptions _input;
     private readonly TimeProvider _time;
     private readonly ILogger<SampleStreamReader> _logger;
     private long _rejected;
     private DateTimeOffset _rejectReportedAt = DateTimeOffset.MinValue;
 
     /// <summary>Creates the reader; it starts with the host.</summary>
-    public SampleStreamReader(IConnectionMultiplexer redis, HotKeyModel model, IOptions<HotKeyOptions> options, TimeProvider time, ILogger<SampleStreamReader> logger)
+    public SampleStreamReader(
+        IConnectionMultiplexer redis,
+        HotKeyModel model,
+        IOptions<HotKeyOptions> options,
+        IOptions<HotKeyInputOptions> input,
+        TimeProvider time,
+        ILogger<SampleStreamReader> logger)
     {
         _redis = redis;
         _model = model;
         _options = options.Value;
+        _input = input.Value;
         _time = time;
         _logger = logger;
     }
@@ -50,7 +58,7 @@ public sealed class SampleStreamReader : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var stream = (RedisKey)AccessSamples.StreamKey(_options.KeyPrefix);
+        var stream = (RedisKey)AccessSamples.StreamKey(_input.KeyPrefix);
         Log.ReadingSamples(_logger, stream.ToString(), _options.Replay.TotalMinutes);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -72,9 +80,9 @@ public sealed class SampleStreamReader : BackgroundService
                 read = 0;
             }
 
-            if (read < _options.ReadBatch)
+            if (read < _input.ReadBatch)
             {
-                var wait = failures == 0 ? _options.PollInterval : TimeSpan.FromMilliseconds(Math.Min(5000, 250 * failures));
+                var wait = failures == 0 ? _input.PollInterval : TimeSpan.FromMilliseconds(Math.Min(5000, 250 * failures));
                 try
                 {
                     await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
@@ -89,7 +97,7 @@ public sealed class SampleStreamReader : BackgroundService
 
     private async Task<int> ReadOnceAsync(RedisKey stream)
     {
-        var db = _redis.GetDatabase(_options.Database);
+        var db = _redis.GetDatabase(_input.Database);
         if (Position.IsNull)
         {
             // The replay window on Redis's clock, the one its entry IDs are written in.
@@ -99,7 +107,7 @@ public sealed class SampleStreamReader : BackgroundService
 
         // Sent together, so Redis's TIME is read within the same round trip as the entries.
         var redisTime = RedisNowMsAsync(db);
-        var read = db.StreamReadAsync(stream, Position, _options.ReadBatch);
+        var read = db.StreamReadAsync(stream, Position, _input.ReadBatch);
         var entries = await read.ConfigureAwait(false);
         var redisNow = await redisTime.ConfigureAwait(false);
         if (entries is null || entries.Length == 0)
@@ -149,7 +157,7 @@ public sealed class SampleStreamReader : BackgroundService
         _rejected += rejected;
         if (_rejected > 0 && now - _rejectReportedAt >= RejectReportInterval)
         {
-            Log.SamplesRejected(_logger, _rejected, AccessSamples.StreamKey(_options.KeyPrefix));
+            Log.SamplesRejected(_logger, _rejected, AccessSamples.StreamKey(_input.KeyPrefix));
             _rejected = 0;
             _rejectReportedAt = now;
         }

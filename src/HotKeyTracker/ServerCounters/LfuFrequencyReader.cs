@@ -9,7 +9,7 @@ namespace CacheWarmer.HotKeyTracker.ServerCounters;
 
 /// <summary>
 /// Where Redis runs an LFU eviction policy, it counts every read of every key itself, apps sending no samples
-/// included. Once per <see cref="HotKeyOptions.LfuPollInterval"/> this reads <c>OBJECT FREQ</c> of the loader keys the
+/// included. Once per <see cref="HotKeyInputOptions.LfuPollInterval"/> this reads <c>OBJECT FREQ</c> of the loader keys the
 /// listener follows and of its sample of the others (pipelined, at most <see cref="HotKeyOptions.LfuMaxKeys"/>) and
 /// adds to the model the reads that counter stands for over the interval (see <see cref="ReadsPerMinute"/>). Without an LFU policy it does nothing.
 /// </summary>
@@ -28,17 +28,26 @@ public sealed class LfuFrequencyReader : BackgroundService
     private readonly KeyspaceListener _listener;
     private readonly HotKeyModel _model;
     private readonly HotKeyOptions _options;
+    private readonly HotKeyInputOptions _input;
     private readonly TimeProvider _time;
     private readonly ILogger<LfuFrequencyReader> _logger;
     private bool _reportedOff;
 
     /// <summary>Creates the reader; it starts with the host.</summary>
-    public LfuFrequencyReader(IConnectionMultiplexer redis, KeyspaceListener listener, HotKeyModel model, IOptions<HotKeyOptions> options, TimeProvider time, ILogger<LfuFrequencyReader> logger)
+    public LfuFrequencyReader(
+        IConnectionMultiplexer redis,
+        KeyspaceListener listener,
+        HotKeyModel model,
+        IOptions<HotKeyOptions> options,
+        IOptions<HotKeyInputOptions> input,
+        TimeProvider time,
+        ILogger<LfuFrequencyReader> logger)
     {
         _redis = redis;
         _listener = listener;
         _model = model;
         _options = options.Value;
+        _input = input.Value;
         _time = time;
         _logger = logger;
     }
@@ -55,7 +64,7 @@ public sealed class LfuFrequencyReader : BackgroundService
     /// <summary>Reads the counters once; returns how many keys were counted (0 when the server has no LFU policy).</summary>
     public async Task<int> PollOnceAsync(TimeSpan interval)
     {
-        var db = _redis.GetDatabase(_options.Database);
+        var db = _redis.GetDatabase(_input.Database);
         var settings = await LfuSettingsAsync().ConfigureAwait(false);
         if (settings is not { } lfu)
         {
@@ -99,14 +108,14 @@ public sealed class LfuFrequencyReader : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.LfuPollInterval, _time);
+        using var timer = new PeriodicTimer(_input.LfuPollInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 try
                 {
-                    await PollOnceAsync(_options.LfuPollInterval).ConfigureAwait(false);
+                    await PollOnceAsync(_input.LfuPollInterval).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {

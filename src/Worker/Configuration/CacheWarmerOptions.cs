@@ -1,3 +1,5 @@
+using CacheWarmer.HotKeyTracker.Hotness;
+
 namespace CacheWarmer.Worker.Configuration;
 
 /// <summary>The <c>CacheWarmer</c> configuration section.</summary>
@@ -10,10 +12,10 @@ public sealed class CacheWarmerOptions
     public RedisOptions Redis { get; set; } = new();
 
     /// <summary>Named database connections.</summary>
-    public Dictionary<string, SourceOptions> Sources { get; set; } = new(StringComparer.Ordinal);
+    public SourcesOptions Sources { get; set; } = new();
 
     /// <summary>Named rules mapping a key pattern to a query.</summary>
-    public Dictionary<string, LoaderOptions> Loaders { get; set; } = new(StringComparer.Ordinal);
+    public LoadersOptions Loaders { get; set; } = new();
 
     /// <summary>Refresh timing, coordination and fail-safe.</summary>
     public RefreshOptions Refresh { get; set; } = new();
@@ -25,7 +27,7 @@ public sealed class CacheWarmerOptions
     public HttpOptions Http { get; set; } = new();
 
     /// <summary>Named warms on cron schedules, ahead of known traffic spikes.</summary>
-    public Dictionary<string, WarmupOptions> Warmups { get; set; } = new(StringComparer.Ordinal);
+    public WarmupsOptions Warmups { get; set; } = new();
 }
 
 /// <summary>The <c>CacheWarmer:Http</c> section.</summary>
@@ -75,15 +77,13 @@ public sealed class WarmOptions
     public int MaxConcurrency { get; set; } = 8;
 }
 
-/// <summary>The <c>CacheWarmer:HotKeys</c> section.</summary>
-public sealed class HotKeysOptions
+/// <summary>
+/// The <c>CacheWarmer:HotKeys</c> section: the tracker's <see cref="HotKeyOptions"/> (<c>Capacity</c>, <c>HalfLife</c>,
+/// <c>Replay</c>, <c>AppWriteWeight</c>, <c>LfuMaxKeys</c>), which the tracker binds from this section too, and which
+/// keys the worker keeps warm.
+/// </summary>
+public sealed class HotKeysOptions : HotKeyOptions
 {
-    /// <summary>The most keys tracked, and so the most managed. Default 100,000.</summary>
-    public int Capacity { get; set; } = 100_000;
-
-    /// <summary>A key's read rate halves after this long without reads. Default 5 minutes.</summary>
-    public TimeSpan HalfLife { get; set; } = TimeSpan.FromMinutes(5);
-
     /// <summary>
     /// Reads per minute at which a loader key becomes managed. A managed key stays managed until its rate has been
     /// under half of this for <see cref="CoolDown"/>. 0 manages every loader key that has a TTL. Default 1.
@@ -97,22 +97,10 @@ public sealed class HotKeysOptions
     public List<string> Pinned { get; set; } = [];
 
     /// <summary>
-    /// How many keys pins (<see cref="Pinned"/>, warms, warmups) may manage beyond <see cref="Capacity"/>: managed keys
-    /// never exceed the sum, and a warmup's <c>Ids</c> query is read up to this many ids. Default 100,000.
+    /// How many keys pins (<see cref="Pinned"/>, warms, warmups) may manage beyond <see cref="HotKeyOptions.Capacity"/>:
+    /// managed keys never exceed the sum, and a warmup's <c>Ids</c> query is read up to this many ids. Default 100,000.
     /// </summary>
     public int PinnedCapacity { get; set; } = 100_000;
-
-    /// <summary>How many reads an app's write of a loader key counts for; 0 ignores writes. Default 1.</summary>
-    public double AppWriteWeight { get; set; } = 1;
-
-    /// <summary>How far back the sample stream is read at start. Default 15 minutes.</summary>
-    public TimeSpan Replay { get; set; } = TimeSpan.FromMinutes(15);
-
-    /// <summary>
-    /// Under an LFU maxmemory-policy, the most keys whose Redis read counters are read each minute: the managed keys,
-    /// then a uniform sample of the others from the last resync. Also the size of that sample. Default 100,000.
-    /// </summary>
-    public int LfuMaxKeys { get; set; } = 100_000;
 }
 
 /// <summary>The <c>CacheWarmer:Redis</c> section.</summary>
@@ -138,70 +126,12 @@ public sealed class RedisOptions
     public TimeSpan BeaconInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
-/// <summary>A <c>CacheWarmer:Sources:{name}</c> entry.</summary>
-public sealed class SourceOptions
-{
-    /// <summary><c>Sqlite</c> or <c>Postgres</c>.</summary>
-    public string Provider { get; set; } = string.Empty;
-
-    /// <summary>The provider's connection string. Never logged.</summary>
-    public string ConnectionString { get; set; } = string.Empty;
-}
-
-/// <summary>A <c>CacheWarmer:Loaders:{name}</c> entry.</summary>
-public sealed class LoaderOptions
-{
-    /// <summary>The key pattern, such as <c>product:{id}</c>.</summary>
-    public string Key { get; set; } = string.Empty;
-
-    /// <summary>The name of the source the query runs on.</summary>
-    public string Source { get; set; } = string.Empty;
-
-    /// <summary>The query; each pattern parameter appears in it as <c>@name</c>.</summary>
-    public string Query { get; set; } = string.Empty;
-
-    /// <summary>
-    /// Optional: the query that loads many keys of this loader in one round trip, with the pattern's one parameter in
-    /// plural form as a list (<c>{id}</c>: <c>@ids</c>): on PostgreSQL <c>WHERE id = ANY(@ids)</c>, on SQLite and MySQL
-    /// <c>WHERE id IN @ids</c> (Dapper expands the list into parameters). It returns the same columns as
-    /// <see cref="Query"/>, the key's column among them, so each row is matched to its key. Default empty: one query per key.
-    /// </summary>
-    public string BatchQuery { get; set; } = string.Empty;
-
-    /// <summary><c>Row</c> (default), <c>Rows</c> or <c>Scalar</c>.</summary>
-    public string Result { get; set; } = "Row";
-
-    /// <summary>
-    /// How the value is kept in Redis: <c>String</c> (default, the value's bytes), <c>DistributedCache</c> (the hash
-    /// entry that <c>RedisCache</c>, behind <c>IDistributedCache</c>, reads), <c>FusionCache</c> or <c>HybridCache</c>
-    /// (those libraries' entries inside that hash).
-    /// </summary>
-    public string Format { get; set; } = "String";
-
-    /// <summary>
-    /// For <c>Format: HybridCache</c> and <c>FusionCache</c>: the distributed cache's <c>InstanceName</c>, the start of
-    /// <c>Key</c> that is not part of the library's own key (HybridCache records its key in each entry; FusionCache's
-    /// backplane names it). Default empty.
-    /// </summary>
-    public string InstanceName { get; set; } = string.Empty;
-
-    /// <summary>
-    /// For <c>Format: FusionCache</c>: the apps' FusionCache <c>CacheName</c>, when they run its Redis backplane. After
-    /// each write the worker publishes the backplane's "set" message, so every node drops its memory copy at once.
-    /// Default empty: no message.
-    /// </summary>
-    public string CacheName { get; set; } = string.Empty;
-
-    /// <summary>The TTL the worker writes. Default 5 minutes.</summary>
-    public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Up to this much is added at random to each written TTL. Default 30 seconds.</summary>
-    public TimeSpan TtlJitter { get; set; } = TimeSpan.FromSeconds(30);
-}
-
 /// <summary>The <c>CacheWarmer:Refresh</c> section.</summary>
 public sealed class RefreshOptions
 {
+    /// <summary>The largest <see cref="MaxBatchSize"/>: bounds the parameters one statement binds (SQLite's and MySQL's limits are far above it).</summary>
+    public const int MaxBatchSizeLimit = 1000;
+
     /// <summary>The least time before expiry at which a refresh lands. Default 5 seconds.</summary>
     public TimeSpan Buffer { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.Contracts.Values;
-using CacheWarmer.Worker.Loaders;
 
 namespace CacheWarmer.Worker.Configuration;
 
@@ -11,9 +10,9 @@ internal sealed partial class CacheWarmerOptionsValidator
     private static void ValidateBatchSettings(RefreshOptions refresh, List<string> failures)
     {
         const string Section = Root + ":Refresh";
-        if (refresh.MaxBatchSize is < 1 or > Loader.MaxBatchSizeLimit)
+        if (refresh.MaxBatchSize is < 1 or > RefreshOptions.MaxBatchSizeLimit)
         {
-            failures.Add($"{Section}:MaxBatchSize is {refresh.MaxBatchSize}: use a number of keys from 1 (every key loaded on its own) to {Loader.MaxBatchSizeLimit}, such as 128.");
+            failures.Add($"{Section}:MaxBatchSize is {refresh.MaxBatchSize}: use a number of keys from 1 (every key loaded on its own) to {RefreshOptions.MaxBatchSizeLimit}, such as 128.");
         }
 
         if (refresh.BatchWindow < TimeSpan.Zero || refresh.BatchWindow > TimeSpan.FromSeconds(1))
@@ -36,7 +35,7 @@ internal sealed partial class CacheWarmerOptionsValidator
         }
 
         var single = pattern.Parameters[0];
-        var plural = Loader.BatchParameterOf(single);
+        var plural = LoaderOptions.BatchParameterOf(single);
         if (!Regex.IsMatch(loader.BatchQuery, $@"[@:]{Regex.Escape(plural)}\b", RegexOptions.CultureInvariant))
         {
             failures.Add($"{section}:BatchQuery does not use @{plural}, the list of the keys' {single} values: filter by it, such as \"WHERE {single} = ANY(@{plural})\" on PostgreSQL or \"WHERE {single} IN @{plural}\" elsewhere.");

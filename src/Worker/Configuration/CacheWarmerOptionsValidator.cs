@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.Contracts.Values;
-using CacheWarmer.Worker.Loaders;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -315,9 +314,9 @@ internal sealed partial class CacheWarmerOptionsValidator : IValidateOptions<Cac
         {
             failures.Add($"{section}:CacheName names a FusionCache's backplane, and Format is {loader.Format}: set Format to FusionCache or remove CacheName.");
         }
-        else if (loader.CacheName.Length > 0 && !loader.Key.StartsWith(loader.InstanceName + FusionCacheEntry.KeyPrefix, StringComparison.Ordinal))
+        else if (loader.CacheName.Length > 0 && !loader.Key.StartsWith(loader.InstanceName + LoaderOptions.FusionCacheKeyPrefix, StringComparison.Ordinal))
         {
-            failures.Add($"{section}:Key \"{loader.Key}\" must begin with InstanceName plus FusionCache's \"{FusionCacheEntry.KeyPrefix}\" (\"{loader.InstanceName}{FusionCacheEntry.KeyPrefix}\") for the backplane message to name the right key: set InstanceName to the distributed cache's.");
+            failures.Add($"{section}:Key \"{loader.Key}\" must begin with InstanceName plus FusionCache's \"{LoaderOptions.FusionCacheKeyPrefix}\" (\"{loader.InstanceName}{LoaderOptions.FusionCacheKeyPrefix}\") for the backplane message to name the right key: set InstanceName to the distributed cache's.");
         }
 
         if (loader.InstanceName.Length > 0 && !loader.Key.StartsWith(loader.InstanceName, StringComparison.Ordinal))

@@ -1,5 +1,15 @@
 namespace CacheWarmer.Worker.Configuration;
 
+/// <summary>The <c>CacheWarmer:Warmups</c> section: the warms on cron schedules, by name.</summary>
+public sealed class WarmupsOptions : Dictionary<string, WarmupOptions>
+{
+    /// <summary>No warmup yet; names are case-sensitive.</summary>
+    public WarmupsOptions()
+        : base(StringComparer.Ordinal)
+    {
+    }
+}
+
 /// <summary>A <c>CacheWarmer:Warmups:{name}</c> entry: keys warmed on a cron schedule, ahead of a known spike.</summary>
 public sealed class WarmupOptions
 {

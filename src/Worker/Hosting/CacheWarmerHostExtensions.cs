@@ -41,16 +41,20 @@ public static class CacheWarmerHostExtensions
 
         // A room takes only the sections it reads; every section is read from the one tree validated above.
         services.TryAddSingleton(sp => Section(sp, o => o.Redis));
+        services.TryAddSingleton(sp => Section(sp, o => o.Sources));
+        services.TryAddSingleton(sp => Section(sp, o => o.Loaders));
         services.TryAddSingleton(sp => Section(sp, o => o.Refresh));
+        services.TryAddSingleton(sp => Section(sp, o => o.Refresh.CircuitBreaker));
         services.TryAddSingleton(sp => Section(sp, o => o.HotKeys));
         services.TryAddSingleton(sp => Section(sp, o => o.Http));
+        services.TryAddSingleton(sp => Section(sp, o => o.Warmups));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<CacheWarmerMetrics>();
         services.TryAddSingleton<ReplicaIdentity>();
         services.TryAddSingleton<ReplicaMembership>();
-        services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(sp.GetRequiredService<IOptions<CacheWarmerOptions>>().Value.Redis, sp.GetRequiredService<ReplicaIdentity>()));
+        services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(sp.GetRequiredService<IOptions<RedisOptions>>().Value, sp.GetRequiredService<ReplicaIdentity>()));
 
         services.TryAddSingleton<LoaderCatalog>();
         services.TryAddSingleton<SourceConnections>();
@@ -80,16 +84,12 @@ public static class CacheWarmerHostExtensions
             }
         });
 
-        services.AddOptions<HotKeyOptions>().Configure<IOptions<CacheWarmerOptions>>((model, cacheWarmer) =>
+        // The tracker's HotKeyOptions is the HotKeys section itself: HotKeysOptions extends it with the worker's settings.
+        services.TryAddSingleton<IOptions<HotKeyOptions>>(sp => sp.GetRequiredService<IOptions<HotKeysOptions>>());
+        services.AddOptions<HotKeyInputOptions>().Configure<IOptions<RedisOptions>>((input, redis) =>
         {
-            var (redis, hotKeys) = (cacheWarmer.Value.Redis, cacheWarmer.Value.HotKeys);
-            model.Capacity = hotKeys.Capacity;
-            model.HalfLife = hotKeys.HalfLife;
-            model.AppWriteWeight = hotKeys.AppWriteWeight;
-            model.Replay = hotKeys.Replay;
-            model.LfuMaxKeys = hotKeys.LfuMaxKeys;
-            model.KeyPrefix = redis.KeyPrefix;
-            model.Database = redis.Database;
+            input.KeyPrefix = redis.Value.KeyPrefix;
+            input.Database = redis.Value.Database;
         });
         services.TryAddSingleton<HotKeyPolicy>();
         services.TryAddSingleton<ManagedKeyIndex>();

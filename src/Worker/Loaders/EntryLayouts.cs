@@ -1,4 +1,5 @@
 using System.Text;
+using CacheWarmer.Worker.Configuration;
 
 namespace CacheWarmer.Worker.Loaders;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using CacheWarmer.Worker.Configuration;
 
 namespace CacheWarmer.Worker.Loaders;
 
@@ -32,14 +33,11 @@ internal static class FusionCacheEntry
         return buffer.ToArray();
     }
 
-    /// <summary>FusionCache's key prefix inside the distributed cache: its wire-format version.</summary>
-    public const string KeyPrefix = "v2:";
-
     // The backplane's message kind for "this entry was set": nodes that hold the key in memory drop their copy.
     private const byte EntrySet = 1;
 
     /// <summary>The backplane channel of the FusionCache named <paramref name="cacheName"/>.</summary>
-    public static string Channel(string cacheName) => cacheName + ".Backplane:" + KeyPrefix.TrimEnd(':');
+    public static string Channel(string cacheName) => cacheName + ".Backplane:" + LoaderOptions.FusionCacheKeyPrefix.TrimEnd(':');
 
     /// <summary>
     /// The backplane message saying <paramref name="cacheKey"/> was set, as FusionCache 2.9's Redis backplane frames

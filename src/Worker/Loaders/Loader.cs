@@ -1,5 +1,6 @@
 using CacheWarmer.Contracts.Keys;
 using CacheWarmer.Contracts.Values;
+using CacheWarmer.Worker.Configuration;
 
 namespace CacheWarmer.Worker.Loaders;
 
@@ -17,17 +18,11 @@ internal sealed record Loader(
     string CacheName = "",
     string BatchQuery = "")
 {
-    /// <summary>The largest <c>Refresh:MaxBatchSize</c>: bounds the parameters one statement binds (SQLite's and MySQL's limits are far above it).</summary>
-    public const int MaxBatchSizeLimit = 1000;
-
     /// <summary>Whether many keys of this loader load in one query (<see cref="BatchQuery"/>).</summary>
     public bool Batches => BatchQuery.Length > 0;
 
     /// <summary>The list parameter of <see cref="BatchQuery"/>: the pattern's one parameter in plural form (<c>id</c>: <c>ids</c>).</summary>
-    public string BatchParameter => BatchParameterOf(Pattern.Parameters[0]);
-
-    /// <summary>The plural form of a pattern parameter, the name its list takes in a batch query.</summary>
-    public static string BatchParameterOf(string parameter) => parameter + "s";
+    public string BatchParameter => LoaderOptions.BatchParameterOf(Pattern.Parameters[0]);
 }
 
 /// <summary>A key matched to its loader, with the pattern's parameter values in order.</summary>

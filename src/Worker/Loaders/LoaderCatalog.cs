@@ -14,9 +14,9 @@ internal sealed class LoaderCatalog
 {
     private readonly Loader[] _bySpecificity;
 
-    public LoaderCatalog(IOptions<CacheWarmerOptions> options)
+    public LoaderCatalog(IOptions<LoadersOptions> loaders)
     {
-        Loaders = options.Value.Loaders
+        Loaders = loaders.Value
             .Select(pair => new Loader(
                 pair.Key,
                 KeyPattern.Parse(pair.Value.Key),

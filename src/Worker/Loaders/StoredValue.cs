@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Configuration;
 using StackExchange.Redis;
 
 namespace CacheWarmer.Worker.Loaders;

@@ -1,4 +1,5 @@
 using CacheWarmer.Contracts.Keys;
+using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
 using StackExchange.Redis;

@@ -285,7 +285,7 @@ internal sealed partial class Refresher(
             return null;
         }
 
-        var cacheKey = match.Key[(loader.InstanceName.Length + FusionCacheEntry.KeyPrefix.Length)..];
+        var cacheKey = match.Key[(loader.InstanceName.Length + LoaderOptions.FusionCacheKeyPrefix.Length)..];
         return (RedisChannel.Literal(FusionCacheEntry.Channel(loader.CacheName)), FusionCacheEntry.SetMessage(cacheKey, holders.ReplicaId, at));
     }
 

@@ -4,11 +4,11 @@ using Microsoft.Extensions.Options;
 namespace CacheWarmer.Worker.Sources;
 
 /// <summary>The breaker of each configured source.</summary>
-internal sealed class SourceCircuitBreakers(IOptions<CacheWarmerOptions> options, TimeProvider time)
+internal sealed class SourceCircuitBreakers(IOptions<SourcesOptions> sources, IOptions<CircuitBreakerOptions> circuitBreaker, TimeProvider time)
 {
-    private readonly Dictionary<string, SourceCircuitBreaker> _breakers = options.Value.Sources.Keys.ToDictionary(
+    private readonly Dictionary<string, SourceCircuitBreaker> _breakers = sources.Value.Keys.ToDictionary(
         name => name,
-        _ => new SourceCircuitBreaker(options.Value.Refresh.CircuitBreaker, time),
+        _ => new SourceCircuitBreaker(circuitBreaker.Value, time),
         StringComparer.Ordinal);
 
     public SourceCircuitBreaker For(string source) => _breakers[source];

@@ -12,9 +12,9 @@ internal sealed class SourceConnections : IAsyncDisposable
 {
     private readonly Dictionary<string, DbDataSource> _sources = new(StringComparer.Ordinal);
 
-    public SourceConnections(IOptions<CacheWarmerOptions> options)
+    public SourceConnections(IOptions<SourcesOptions> sources)
     {
-        foreach (var (name, source) in options.Value.Sources)
+        foreach (var (name, source) in sources.Value)
         {
             EnumSetting.TryParse(source.Provider, out SourceProvider provider);
             _sources[name] = provider switch

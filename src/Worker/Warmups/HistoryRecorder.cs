@@ -17,7 +17,9 @@ namespace CacheWarmer.Worker.Warmups;
 /// </summary>
 internal sealed class HistoryRecorder(
     IConnectionMultiplexer redis,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<WarmupsOptions> warmups,
+    IOptions<RedisOptions> redisOptions,
+    IOptions<HotKeysOptions> hotKeys,
     HotKeyModel model,
     ReplicaIdentity replica,
     TimeProvider time,
@@ -30,21 +32,21 @@ internal sealed class HistoryRecorder(
     public static readonly TimeSpan LeaseLife = TimeSpan.FromHours(1);
 
     /// <summary>The N recorded per slot: the largest <c>Predict:Top</c>, or 0 when no warmup predicts.</summary>
-    public int Top => options.Value.Warmups.Values.Select(w => w.Predict?.Top ?? 0).DefaultIfEmpty(0).Max();
+    public int Top => warmups.Value.Values.Select(w => w.Predict?.Top ?? 0).DefaultIfEmpty(0).Max();
 
     /// <summary>
     /// Writes <paramref name="slot"/>'s history from the model now, if no replica has; true when this one wrote it.
     /// </summary>
     public async Task<bool> RecordAsync(HistorySlot slot)
     {
-        var prefix = options.Value.Redis.KeyPrefix;
-        var db = redis.GetDatabase(options.Value.Redis.Database);
+        var prefix = redisOptions.Value.KeyPrefix;
+        var db = redis.GetDatabase(redisOptions.Value.Database);
         if (!await db.StringSetAsync(slot.LeaseKey(prefix), replica.Id, LeaseLife, When.NotExists).ConfigureAwait(false))
         {
             return false;
         }
 
-        var min = Math.Max(options.Value.HotKeys.MinRatePerMinute, double.Epsilon);
+        var min = Math.Max(hotKeys.Value.MinRatePerMinute, double.Epsilon);
         var entries = model.Top(Math.Max(Top, 1))
             .Where(e => e.RatePerMinute >= min && !double.IsInfinity(e.RatePerMinute))
             .Select(e => new SortedSetEntry(e.Key, e.RatePerMinute))

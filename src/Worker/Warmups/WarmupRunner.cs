@@ -35,7 +35,9 @@ internal enum WarmupFiringOutcome
 /// </summary>
 internal sealed class WarmupRunner(
     IConnectionMultiplexer redis,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<WarmupsOptions> warmups,
+    IOptions<RedisOptions> redisOptions,
+    IOptions<RefreshOptions> refreshOptions,
     WarmupKeySource keySource,
     KeyWarmer warmer,
     WarmJobs jobs,
@@ -96,7 +98,7 @@ internal sealed class WarmupRunner(
 
     private async Task<WarmupFiringOutcome> RunCoreAsync(string name, DateTimeOffset scheduledFire, CancellationToken cancellationToken)
     {
-        var warmup = options.Value.Warmups[name];
+        var warmup = warmups.Value[name];
         var windowEnd = WarmupWindow.End(warmup, scheduledFire);
         var now = time.GetUtcNow();
         if (now >= windowEnd)
@@ -110,9 +112,9 @@ internal sealed class WarmupRunner(
             Log.WarmupLate(logger, name, scheduledFire, (now - scheduledFire).TotalSeconds, windowEnd);
         }
 
-        var db = redis.GetDatabase(options.Value.Redis.Database);
-        var lease = new WarmupLease(db, options.Value.Redis.KeyPrefix, name, scheduledFire, holders.NewValue());
-        var leaseTtl = options.Value.Refresh.LeaseTtl;
+        var db = redis.GetDatabase(redisOptions.Value.Database);
+        var lease = new WarmupLease(db, redisOptions.Value.KeyPrefix, name, scheduledFire, holders.NewValue());
+        var leaseTtl = refreshOptions.Value.LeaseTtl;
         while (true)
         {
             var asked = time.GetUtcNow();

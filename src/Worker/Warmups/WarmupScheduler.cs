@@ -13,19 +13,19 @@ namespace CacheWarmer.Worker.Warmups;
 /// </summary>
 internal sealed class WarmupScheduler(
     ISchedulerFactory schedulers,
-    IOptions<CacheWarmerOptions> options,
+    IOptions<WarmupsOptions> warmups,
     TimeProvider time,
     ILogger<WarmupScheduler> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.Warmups.Count == 0)
+        if (warmups.Value.Count == 0)
         {
             return;
         }
 
         var scheduler = await schedulers.GetScheduler(cancellationToken).ConfigureAwait(false);
-        foreach (var (name, warmup) in options.Value.Warmups)
+        foreach (var (name, warmup) in warmups.Value)
         {
             WarmupTimeZones.TryFind(warmup.TimeZone, out var zone);
             var cron = new CronExpression(warmup.Cron, zone!);

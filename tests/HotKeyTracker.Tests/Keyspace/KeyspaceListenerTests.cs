@@ -62,9 +62,10 @@ public sealed class KeyspaceListenerTests(RedisFixture redis)
         var prefix = redis.Prefix();
         var db = redis.Connection.GetDatabase();
         // A half-life of centuries: the count reads back unchanged however slowly the test runs.
-        var hotKeys = Options.Create(new HotKeyOptions { KeyPrefix = prefix + "cw:", AppWriteWeight = 3, HalfLife = TimeSpan.FromDays(100_000) });
+        var hotKeys = Options.Create(new HotKeyOptions { AppWriteWeight = 3, HalfLife = TimeSpan.FromDays(100_000) });
         var model = new HotKeyModel(hotKeys, TimeProvider.System);
-        await using var listener = await StartAsync(prefix, model: model, hotKeys: hotKeys);
+        var input = Options.Create(new HotKeyInputOptions { KeyPrefix = prefix + "cw:" });
+        await using var listener = await StartAsync(prefix, model: model, hotKeys: hotKeys, input: input);
         await listener.Listener.InitialResync;
 
         // The worker's fenced write sets the marker first, in the same script as the value.
@@ -116,12 +117,13 @@ public sealed class KeyspaceListenerTests(RedisFixture redis)
         Assert.Equal("t:product:1", written.Key);
     }
 
-    private async Task<RunningListener> StartAsync(string prefix, IConnectionMultiplexer? connection = null, HotKeyModel? model = null, IOptions<HotKeyOptions>? hotKeys = null)
+    private async Task<RunningListener> StartAsync(
+        string prefix, IConnectionMultiplexer? connection = null, HotKeyModel? model = null, IOptions<HotKeyOptions>? hotKeys = null, IOptions<HotKeyInputOptions>? input = null)
     {
         var options = new KeyspaceOptions();
         options.Patterns.Add(KeyPattern.Parse(prefix + "product:{id}"));
         var logger = new FakeLogger<KeyspaceListener>();
-        var listener = new KeyspaceListener(connection ?? redis.Connection, Options.Create(options), TimeProvider.System, logger, model, hotKeys);
+        var listener = new KeyspaceListener(connection ?? redis.Connection, Options.Create(options), TimeProvider.System, logger, model, hotKeys, input: input);
         await listener.StartAsync(TestContext.Current.CancellationToken);
         return new RunningListener(listener, logger);
     }

@@ -200,17 +200,11 @@ public sealed class SampleStreamReaderTests(RedisFixture redis)
     private async Task<RunningReader> StartAsync(
         string prefix, IConnectionMultiplexer? connection = null, TimeSpan? replay = null, TimeSpan? halfLife = null, TimeProvider? time = null)
     {
-        var options = Options.Create(new HotKeyOptions
-        {
-            KeyPrefix = prefix + "cw:",
-            HalfLife = halfLife ?? NoDecay,
-            Replay = replay ?? TimeSpan.FromMinutes(1),
-            PollInterval = TimeSpan.FromMilliseconds(20),
-            ReadBatch = 100,
-        });
+        var options = Options.Create(new HotKeyOptions { HalfLife = halfLife ?? NoDecay, Replay = replay ?? TimeSpan.FromMinutes(1) });
+        var input = Options.Create(new HotKeyInputOptions { KeyPrefix = prefix + "cw:", PollInterval = TimeSpan.FromMilliseconds(20), ReadBatch = 100 });
         var model = new HotKeyModel(options, time ?? TimeProvider.System);
         var logger = new FakeLogger<SampleStreamReader>();
-        var reader = new SampleStreamReader(connection ?? redis.Connection, model, options, time ?? TimeProvider.System, logger);
+        var reader = new SampleStreamReader(connection ?? redis.Connection, model, options, input, time ?? TimeProvider.System, logger);
         await reader.StartAsync(TestContext.Current.CancellationToken);
         return new RunningReader(reader, model, logger);
     }

@@ -86,6 +86,6 @@ public sealed class LfuFrequencyReaderTests
         var options = Options.Create(new HotKeyOptions());
         var model = new HotKeyModel(options, time);
         var logger = new FakeLogger<LfuFrequencyReader>();
-        return (new LfuFrequencyReader(connection, listener, model, options, time, logger), model, logger);
+        return (new LfuFrequencyReader(connection, listener, model, options, Options.Create(new HotKeyInputOptions()), time, logger), model, logger);
     }
 }

@@ -1,6 +1,5 @@
 using CacheWarmer.Contracts.Values;
 using CacheWarmer.Worker.Configuration;
-using CacheWarmer.Worker.Loaders;
 using static CacheWarmer.Worker.Tests.Configuration.CacheWarmerOptionsValidatorTests;
 
 namespace CacheWarmer.Worker.Tests.Configuration;

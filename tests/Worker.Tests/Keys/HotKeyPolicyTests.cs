@@ -143,7 +143,7 @@ public sealed class HotKeyPolicyTests
         options.HotKeys.MinRatePerMinute = minRate;
         options.HotKeys.Capacity = capacity;
         options.HotKeys.CoolDown = coolDown ?? TimeSpan.FromMinutes(5);
-        var catalog = new LoaderCatalog(Options.Create(options));
+        var catalog = new LoaderCatalog(Options.Create(options.Loaders));
         return (new HotKeyPolicy(catalog, TestMembership.Alone(), Options.Create(options.HotKeys)), catalog);
     }
 }

@@ -67,7 +67,7 @@ public sealed class ManagedKeyIndexTests
         options.Loaders["product"] = new LoaderOptions { Key = "product:{id}", Source = "catalog", Query = "SELECT @id" };
         options.HotKeys.MinRatePerMinute = minRate;
         options.HotKeys.Capacity = capacity;
-        _catalog = new LoaderCatalog(Options.Create(options));
+        _catalog = new LoaderCatalog(Options.Create(options.Loaders));
         return new ManagedKeyIndex(new HotKeyPolicy(_catalog, membership, Options.Create(options.HotKeys)), membership);
     }
 

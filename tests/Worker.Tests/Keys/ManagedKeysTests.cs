@@ -43,8 +43,7 @@ public sealed class ManagedKeysTests : IAsyncDisposable
         options.Loaders["product"] = new LoaderOptions { Key = "product:{id}", Source = "catalog", Query = "SELECT @id", Ttl = TimeSpan.FromMinutes(1) };
         options.HotKeys.MinRatePerMinute = 0;
         options.Refresh.Buffer = Buffer;
-        var all = Options.Create(options);
-        var catalog = new LoaderCatalog(all);
+        var catalog = new LoaderCatalog(Options.Create(options.Loaders));
         _membership = new ReplicaMembership(_replica, Options.Create(options.Refresh), NullLogger<ReplicaMembership>.Instance);
         var policy = new HotKeyPolicy(catalog, _membership, Options.Create(options.HotKeys));
         _index = new ManagedKeyIndex(policy, _membership);

@@ -1,3 +1,4 @@
+using CacheWarmer.Worker.Configuration;
 using CacheWarmer.Worker.Loaders;
 
 namespace CacheWarmer.Worker.Tests.Loaders;

@@ -81,7 +81,7 @@ public class LoaderCatalogTests
             TtlJitter = TimeSpan.FromSeconds(7),
         };
 
-        var loader = new LoaderCatalog(Options.Create(options)).Loaders["category"];
+        var loader = new LoaderCatalog(Options.Create(options.Loaders)).Loaders["category"];
 
         Assert.Equal("catalog", loader.Source);
         Assert.Equal("SELECT id, name FROM products WHERE category = @id", loader.Query);
@@ -117,6 +117,6 @@ public class LoaderCatalogTests
             options.Loaders[name] = new LoaderOptions { Key = key, Source = "catalog", Query = "SELECT 1" };
         }
 
-        return new LoaderCatalog(Options.Create(options));
+        return new LoaderCatalog(Options.Create(options.Loaders));
     }
 }

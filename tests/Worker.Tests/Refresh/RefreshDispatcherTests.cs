@@ -196,7 +196,7 @@ public sealed class RefreshDispatcherTests : IAsyncDisposable
         options.Loaders["user"] = new LoaderOptions { Key = "user:{id}", Source = "catalog", Query = "SELECT id FROM users WHERE id = @id" };
         var metrics = new CacheWarmerMetrics(_services.GetRequiredService<IMeterFactory>(), new HotKeyModel(Options.Create(new HotKeyOptions()), _time));
         _dispatcher = new RefreshDispatcher(
-            _scheduler, new RefreshCapacity(Options.Create(refresh)), _refresher, new LoaderCatalog(Options.Create(options)),
+            _scheduler, new RefreshCapacity(Options.Create(refresh)), _refresher, new LoaderCatalog(Options.Create(options.Loaders)),
             _results, metrics, _time, Options.Create(refresh), _logger);
         await _dispatcher.StartAsync(_ct);
         return _dispatcher;

@@ -33,8 +33,8 @@ public sealed class SourceBatchQueryTests : IAsyncDisposable
         Add(options, "product", "product:{id}", "SELECT id, name, price FROM products WHERE id = @id", "SELECT id, name, price FROM products WHERE id IN @ids ORDER BY id DESC", "Row");
         Add(options, "category", "category:{category}", "SELECT id, name, category FROM products WHERE category = @category ORDER BY id", "SELECT id, name, category FROM products WHERE category IN @categorys ORDER BY id", "Rows");
         Add(options, "nokey", "nokey:{id}", "SELECT name FROM products WHERE id = @id", "SELECT name FROM products WHERE id IN @ids", "Row");
-        _catalog = new LoaderCatalog(Options.Create(options));
-        _connections = new SourceConnections(Options.Create(options));
+        _catalog = new LoaderCatalog(Options.Create(options.Loaders));
+        _connections = new SourceConnections(Options.Create(options.Sources));
     }
 
     [Fact]

@@ -30,8 +30,8 @@ public sealed class SourceQueryTests : IAsyncDisposable
         AddLoader(options, "name", "name:{id}", "SELECT name FROM products WHERE id = @id", "Scalar");
         AddLoader(options, "price", "price:{id}", "SELECT price FROM products WHERE id = @id", "Scalar");
         AddLoader(options, "id-by-name", "id-by-name:{name}", "SELECT id FROM products WHERE name = @name", "Scalar");
-        _catalog = new LoaderCatalog(Options.Create(options));
-        _connections = new SourceConnections(Options.Create(options));
+        _catalog = new LoaderCatalog(Options.Create(options.Loaders));
+        _connections = new SourceConnections(Options.Create(options.Sources));
         _query = new SourceQuery(_connections);
     }
 
