@@ -18,7 +18,7 @@ public sealed class HotKeyModel
     public HotKeyModel(IOptions<HotKeyOptions> options, TimeProvider time)
     {
         _time = time;
-        _sketch = new DecayedSpaceSaving(options.Value.Capacity, options.Value.HalfLife, time.GetUtcNow());
+        _sketch = new DecayedSpaceSaving(options.Value.ModelCapacity, options.Value.HalfLife, time.GetUtcNow());
     }
 
     /// <summary>The most keys tracked.</summary>

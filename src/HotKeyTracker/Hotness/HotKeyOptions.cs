@@ -7,8 +7,11 @@ namespace CacheWarmer.HotKeyTracker.Hotness;
 /// </summary>
 public class HotKeyOptions
 {
-    /// <summary>The most keys the model tracks (its memory bound). Default 100,000.</summary>
+    /// <summary>The most keys the model tracks (its memory bound), unless <see cref="ModelCapacity"/> says less. Default 100,000.</summary>
     public int Capacity { get; set; } = 100_000;
+
+    /// <summary>How many keys the model tracks: <see cref="Capacity"/>; a host that needs the model only to rank keys may track fewer.</summary>
+    public virtual int ModelCapacity => Capacity;
 
     /// <summary>A key's read rate halves after this long without reads. Default 5 minutes.</summary>
     public TimeSpan HalfLife { get; set; } = TimeSpan.FromMinutes(5);

@@ -101,6 +101,17 @@ public sealed class HotKeysOptions : HotKeyOptions
     /// managed keys never exceed the sum, and a warmup's <c>Ids</c> query is read up to this many ids. Default 100,000.
     /// </summary>
     public int PinnedCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// With <see cref="MinRatePerMinute"/> 0 the model decides nothing (every key with a TTL is managed, up to
+    /// <see cref="HotKeyOptions.Capacity"/>); it only ranks keys (re-warms hottest first, GET /hotkeys, the warmup
+    /// history), so it tracks the hottest <see cref="RankingCapacity"/> at most: tracking a million keys would hold
+    /// about 90 MB a replica, most of it the text of keys other replicas own.
+    /// </summary>
+    public override int ModelCapacity => MinRatePerMinute == 0 ? Math.Min(Capacity, RankingCapacity) : Capacity;
+
+    /// <summary>The most keys the model tracks when it only ranks them.</summary>
+    public const int RankingCapacity = 100_000;
 }
 
 /// <summary>The <c>CacheWarmer:Redis</c> section.</summary>

@@ -74,7 +74,6 @@ public static class CacheWarmerHostExtensions
                 keyspace.RequiredFlags = KeyspaceFlags.Required + KeyspaceFlags.HashEvents;
             }
             keyspace.InstanceId = replica.Id;
-            keyspace.KnownKeyBudget = (int)Math.Min(int.MaxValue, (long)cacheWarmer.Value.HotKeys.Capacity + cacheWarmer.Value.HotKeys.PinnedCapacity);
             foreach (var loader in cacheWarmer.Value.Loaders.Values)
             {
                 if (KeyPattern.TryParse(loader.Key, out var pattern, out _))
