@@ -49,6 +49,12 @@ internal sealed class Replica : IAsyncDisposable
     public long PeakRss { get; private set; }
 
     /// <summary>
+    /// The highest RssAnon (resident memory not backed by a file: the heaps, not the mapped assemblies) among the
+    /// samples, in bytes: what a container's memory limit cannot reclaim.
+    /// </summary>
+    public long PeakAnon { get; private set; }
+
+    /// <summary>
     /// Starts a worker with <paramref name="settings"/> (configuration keys with colons) and an API on a free loopback
     /// port; returns once it listens.
     /// </summary>
@@ -91,7 +97,7 @@ internal sealed class Replica : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads VmHWM (the kernel's peak resident set of the process) from /proc/PID/status.</summary>
+    /// <summary>Reads VmHWM (the kernel's peak resident set of the process) and RssAnon from /proc/PID/status.</summary>
     public void SampleMemory()
     {
         if (!Alive)
@@ -105,8 +111,11 @@ internal sealed class Replica : IAsyncDisposable
             {
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                 {
-                    var kb = long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-                    PeakRss = Math.Max(PeakRss, kb * 1024);
+                    PeakRss = Math.Max(PeakRss, Kilobytes(line, "VmHWM:") * 1024);
+                }
+                else if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+                {
+                    PeakAnon = Math.Max(PeakAnon, Kilobytes(line, "RssAnon:") * 1024);
                 }
             }
         }
@@ -115,6 +124,9 @@ internal sealed class Replica : IAsyncDisposable
             // The process is gone; the last sample stands.
         }
     }
+
+    private static long Kilobytes(string line, string field) =>
+        long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
 
     /// <summary>SIGKILL, as the kernel kills a container: no drain, leases left behind. Samples memory first.</summary>
     public void Kill(TimeSpan at)

@@ -15,6 +15,7 @@ internal sealed record ReplicaFigures(
     TimeSpan? KilledAt,
     TimeSpan? JoinedAt,
     long PeakRss,
+    long PeakAnon,
     double ManagedAtEnd,
     MetricsScrape Window,
     int FailedScrapes);
@@ -40,7 +41,8 @@ internal sealed record ReplicaResult(
     string RedisVersion,
     bool Partition,
     bool WorkstationGc,
-    int? HeapLimitMegabytes);
+    int? HeapLimitMegabytes,
+    IReadOnlyDictionary<string, string> WorkerEnvironment);
 
 /// <summary>
 /// N worker replicas, each the real worker process, keeping N keys warm on a private Redis with a SQLite catalog;
@@ -98,6 +100,11 @@ internal static class ReplicaRun
             {
                 // What the runtime sets by itself in a container with a memory limit (75 % of it), in hex bytes.
                 settings["DOTNET_GCHeapHardLimit"] = ((long)limit * 1024 * 1024).ToString("X", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            foreach (var (name, value) in options.WorkerEnvironment)
+            {
+                settings[name] = value;
             }
             var starts = Enumerable.Range(1, options.Replicas)
                 .Select(i => Replica.StartAsync($"replica-{i}", "initial", settings, redis.Configuration, clock.Elapsed))
@@ -182,11 +189,12 @@ internal static class ReplicaRun
                 r.KilledAt is { } dead ? dead - windowStart : null,
                 r.Role == "joined" ? r.StartedAt - windowStart : null,
                 r.PeakRss,
+                r.PeakAnon,
                 r.Last?.Value(MetricsScrape.ManagedKeys) ?? 0,
                 (r.Last ?? r.Baseline).Since(r.Baseline),
                 r.FailedScrapes)).ToList();
             return new ReplicaResult(options.Keys, options.Replicas, ttl, options.Concurrency, catalogTime, writeTime, managedAfter, managedAtStart,
-                measured, figures, windowMisses.Length, missesBefore, phases, killedAt, joinedAt, redisPeak, version, options.Partition, options.WorkstationGc, options.HeapLimitMegabytes);
+                measured, figures, windowMisses.Length, missesBefore, phases, killedAt, joinedAt, redisPeak, version, options.Partition, options.WorkstationGc, options.HeapLimitMegabytes, options.WorkerEnvironment);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {

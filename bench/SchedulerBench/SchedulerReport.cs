@@ -103,14 +103,14 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
         Line(text, "");
         Line(text, "| N replicas as processes | |");
         Line(text, "|---|---|");
-        Line(text, $"| Replicas | {r.Replicas} worker processes (`dotnet CacheWarmer.Worker.dll`){(events.Length > 0 ? "; " + events : "")}; Refresh:Partition {(r.Partition ? "on" : "off")}, {(r.WorkstationGc ? "workstation GC (`DOTNET_gcServer=0`)" : "server GC")}{(r.HeapLimitMegabytes is { } mb ? $", GC heap limit {mb} MB (`DOTNET_GCHeapHardLimit`)" : "")} |");
+        Line(text, $"| Replicas | {r.Replicas} worker processes (`dotnet CacheWarmer.Worker.dll`){(events.Length > 0 ? "; " + events : "")}; Refresh:Partition {(r.Partition ? "on" : "off")}, {(r.WorkstationGc ? "workstation GC (`DOTNET_gcServer=0`)" : "server GC")}{(r.HeapLimitMegabytes is { } mb ? $", GC heap limit {mb} MB (`DOTNET_GCHeapHardLimit`)" : "")}{string.Concat(r.WorkerEnvironment.Select(e => $", `{e.Key}={e.Value}`"))} |");
         Line(text, $"| Keys | {r.Keys:N0}; catalog written in {r.CatalogTime.TotalSeconds:F1} s, keys written by the app in {r.WriteTime.TotalSeconds:F1} s; {managed} |");
         Line(text, $"| Loader TTL | {r.Ttl.TotalSeconds:F0} s (+ up to 10 % jitter), Buffer 2 s, LeaseTtl 5 s; about {r.Keys / r.Ttl.TotalSeconds:N0} loads/s due; Refresh:MaxConcurrency {r.Concurrency} per replica |");
         Line(text, $"| Measured | {r.Measured.TotalSeconds:F0} s, from a scrape of every replica's /metrics to the last |");
         Line(text, $"| Refresh attempts / loads | {attempts:N0} / {loads:N0} ({loads / r.Measured.TotalSeconds:N0} loads/s); outcomes: {Outcomes(all)} |");
         Line(text, $"| Fire lag, all replicas | p50 {Bound(lag.QuantileBound(0.5))}, p99 **{Bound(lag.QuantileBound(0.99))}**, p99.9 {Bound(lag.QuantileBound(0.999))}; mean {Ms(meanLag)} (percentiles are the upper bound of the histogram bucket they fall in: 1, 5, 10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30 s) |");
         Line(text, $"| Misses | Redis `expired` events of loader keys in the window: **{r.RedisMisses:N0}**{(r.MissesByPhase.Count > 0 ? " (" + string.Join(", ", r.MissesByPhase.Select(p => $"{p.Misses:N0} {p.Phase}")) + ")" : "")}, before the window {r.RedisMissesBefore:N0}; counted by the workers (`hot_key_expirations`): {counted:N0} |");
-        Line(text, $"| Peak RSS per replica (VmHWM) | max {maxRss / 1e6:F0} MB; Redis used_memory_peak {r.RedisPeakMemory / 1e6:F0} MB |");
+        Line(text, $"| Peak RSS per replica (VmHWM) | max {maxRss / 1e6:F0} MB, of it anonymous (RssAnon, highest 5 s sample) {r.PerReplica.Max(p => p.PeakAnon) / 1e6:F0} MB; Redis used_memory_peak {r.RedisPeakMemory / 1e6:F0} MB |");
         Line(text, $"| Goal (each replica < 512 MB, fire lag p99 < 100 ms) | memory {(maxRss < 512e6 ? "met" : "**not met**")}, lag {(lag.QuantileBound(0.99) <= 0.1 ? "met" : "**not met**")} |");
         Line(text, "");
         Line(text, "| Replica | Managed keys (end) | Peak RSS | Refresh attempts | share | Loads | share | lease_busy | skipped_fresh | Lease contended | Misses counted | Fires | Fire lag p99 (bucket) |");
@@ -123,7 +123,7 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
                 note += $" ({p.FailedScrapes} scrapes failed)";
             }
 
-            ReplicaLine(text, p.Name + note, p.ManagedAtEnd, $"{p.PeakRss / 1e6:F0} MB", p.Window, attempts, loads);
+            ReplicaLine(text, p.Name + note, p.ManagedAtEnd, $"{p.PeakRss / 1e6:F0} MB ({p.PeakAnon / 1e6:F0} anon)", p.Window, attempts, loads);
         }
 
         ReplicaLine(text, "**All** (managed: the live ones)", r.PerReplica.Where(p => p.KilledAt is null).Sum(p => p.ManagedAtEnd), $"{r.PerReplica.Sum(p => p.PeakRss) / 1e6:F0} MB", all, attempts, loads);

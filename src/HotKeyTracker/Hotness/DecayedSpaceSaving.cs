@@ -183,17 +183,27 @@ public sealed partial class DecayedSpaceSaving
     /// </summary>
     public IReadOnlyList<HotKeyEstimate> Above(double minRatePerMinute, DateTimeOffset now)
     {
-        var scale = RateScale(now);
         var above = new List<HotKeyEstimate>();
+        Above(minRatePerMinute, now, above);
+        return above;
+    }
+
+    /// <summary>
+    /// As <see cref="Above(double, DateTimeOffset)"/>, into <paramref name="into"/> (cleared first): a caller that asks
+    /// every second reuses one list instead of allocating one the size of the sketch.
+    /// </summary>
+    public void Above(double minRatePerMinute, DateTimeOffset now, List<HotKeyEstimate> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        into.Clear();
+        var scale = RateScale(now);
         for (var position = 0; position < Count; position++)
         {
             if (PerMinute(_counters[position], scale) >= minRatePerMinute)
             {
-                above.Add(Estimate(_cellAt[position], scale));
+                into.Add(Estimate(_cellAt[position], scale));
             }
         }
-
-        return above;
     }
 
     /// <summary>Forgets <paramref name="key"/>, freeing its counter; nothing happens when it is not tracked.</summary>

@@ -93,6 +93,15 @@ public sealed class HotKeyModel
         }
     }
 
+    /// <summary>As <see cref="Above(double)"/>, into <paramref name="into"/> (cleared first), so a caller that asks often reuses one list.</summary>
+    public void Above(double minRatePerMinute, List<HotKeyEstimate> into)
+    {
+        lock (_lock)
+        {
+            _sketch.Above(minRatePerMinute, _time.GetUtcNow(), into);
+        }
+    }
+
     /// <summary>The <paramref name="count"/> keys read most, highest rate first.</summary>
     public IReadOnlyList<HotKeyEstimate> Top(int count)
     {

@@ -45,8 +45,8 @@ internal sealed class HotKeyPolicy(LoaderCatalog catalog, ReplicaMembership memb
                 }
             }
             else if (estimate.RatePerMinute - estimate.ErrorPerMinute >= _options.MinRatePerMinute
-                && catalog.Match(estimate.Key) is { } match
-                && membership.RoleOf(estimate.Key) != KeyRole.None)
+                && membership.RoleOf(estimate.Key) != KeyRole.None
+                && catalog.Match(estimate.Key) is { } match)
             {
                 candidates.Add((estimate, match.Loader));
             }

@@ -1,3 +1,4 @@
+using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.HotKeyTracker.Keyspace;
 using CacheWarmer.Worker.Coordination;
 using CacheWarmer.Worker.Loaders;
@@ -22,6 +23,10 @@ internal sealed partial class ManagedKeys
     // taken back before this time, so a hot key with no row costs one query per hold-off, not one a second.
     private readonly Dictionary<string, DateTimeOffset> _heldOff = new(StringComparer.Ordinal);
 
+    // The model's keys above the exit rate, filled again at each look: with every key managed that is every key the
+    // model tracks, and a new list each second would be that large, on the large-object heap.
+    private readonly List<HotKeyEstimate> _estimates = [];
+
     private bool _pinsFullReported;
 
     private async Task EvaluateLoopAsync(CancellationToken cancellationToken)
@@ -42,7 +47,8 @@ internal sealed partial class ManagedKeys
     private async ValueTask EvaluateAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var decision = policy.Decide(model.Above(policy.ExitRate), index.States, now);
+        model.Above(policy.ExitRate, _estimates);
+        var decision = policy.Decide(_estimates, index.States, now);
         foreach (var key in decision.Leave)
         {
             await ForgetAsync(key, cancellationToken).ConfigureAwait(false);
