@@ -16,16 +16,16 @@ internal static class LeaseScripts
         Done = 1,
     }
 
-    // KEYS[1] the lease; ARGV[1] the attempt's value, ARGV[2] the TTL in ms.
-    private const string Extend = """
+    /// <summary>Extends KEYS[1], the lease, to ARGV[2] ms if it holds ARGV[1]: 1, else 0.</summary>
+    public const string Extend = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           return redis.call('PEXPIRE', KEYS[1], ARGV[2])
         end
         return 0
         """;
 
-    // KEYS[1] the lease; ARGV[1] the attempt's value.
-    private const string Release = """
+    /// <summary>Deletes KEYS[1], the lease, if it holds ARGV[1]: 1, else 0.</summary>
+    public const string Release = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           return redis.call('DEL', KEYS[1])
         end
