@@ -56,4 +56,20 @@ internal sealed class LeaseHolders(ReplicaIdentity replica, ReplicaHeartbeat hea
 
         return await heartbeat.IsAliveAsync(holderReplica).ConfigureAwait(false) ? LeaseHolderState.Alive : LeaseHolderState.Dead;
     }
+
+    /// <summary>
+    /// The take-over rule of every lease: whether the attempt named in <paramref name="holder"/> is over, so its lease
+    /// may be taken over now rather than waited out. A dead replica's is. One of this replica's own, under another
+    /// token, is over only when <paramref name="singleFlight"/>: the caller never runs two attempts on one lease in this
+    /// process (the refresher), so it was left by an attempt that never heard back (the reply to its acquire or its
+    /// release was lost). Without single flight (warmup firings) it may be an attempt still running here, which ends,
+    /// or whose lease lapses, first. A live replica's, and a value naming none, are never taken over.
+    /// </summary>
+    public async Task<bool> IsOverAsync(string holder, bool singleFlight) =>
+        await StateOfAsync(holder).ConfigureAwait(false) switch
+        {
+            LeaseHolderState.Dead => true,
+            LeaseHolderState.ThisReplica => singleFlight,
+            _ => false,
+        };
 }

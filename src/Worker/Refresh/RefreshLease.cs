@@ -103,8 +103,7 @@ internal sealed class RefreshLease
         return (true, claim.Pttl, null);
     }
 
-    public async Task<bool> ExtendAsync(TimeSpan leaseTtl) =>
-        RefreshScripts.ReadExtend(await _db.ScriptEvaluateAsync(RefreshScripts.Extend, _keys, [Token, (long)leaseTtl.TotalMilliseconds]).ConfigureAwait(false));
+    public Task<bool> ExtendAsync(TimeSpan leaseTtl) => LeaseScripts.ExtendAsync(_db, _keys[0], Token, leaseTtl);
 
     /// <summary>
     /// Writes only if the lease is still ours and nobody wrote or deleted the key since the lease was taken (see
@@ -156,7 +155,7 @@ internal sealed class RefreshLease
         if (MayHold)
         {
             MayHold = false;
-            await _db.ScriptEvaluateAsync(RefreshScripts.Release, _keys, [Token]).ConfigureAwait(false);
+            await LeaseScripts.ReleaseAsync(_db, _keys[0], Token).ConfigureAwait(false);
         }
     }
 }

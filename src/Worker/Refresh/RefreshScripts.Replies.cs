@@ -15,13 +15,6 @@ internal static partial class RefreshScripts
         Won = 1,
     }
 
-    // The reply of Extend (and of Release, which no one reads): whether the lease still held the token.
-    private enum IfOursReply : long
-    {
-        NotOurs = 0,
-        Done = 1,
-    }
-
     /// <summary>Reads the reply of <see cref="Acquire"/> or <see cref="TakeOver"/>.</summary>
     public static LeaseClaim ReadClaim(RedisResult reply)
     {
@@ -36,9 +29,6 @@ internal static partial class RefreshScripts
         var entry = parts.Length > 4 ? new EntrySample((string)parts[4]!, (byte[])parts[5]!, (byte[])parts[6]!) : (EntrySample?)null;
         return new LeaseClaim(true, (long)parts[1], null, (string)parts[2]!, (long)parts[3], entry);
     }
-
-    /// <summary>Reads the reply of <see cref="Extend"/>: true while the lease was still ours.</summary>
-    public static bool ReadExtend(RedisResult reply) => (IfOursReply)(long)reply == IfOursReply.Done;
 
     /// <summary>Reads the reply of <see cref="FencedWrite"/>.</summary>
     public static FencedWriteReply ReadFencedWrite(RedisResult reply)

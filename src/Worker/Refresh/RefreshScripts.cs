@@ -3,7 +3,8 @@ namespace CacheWarmer.Worker.Refresh;
 /// <summary>
 /// The Lua scripts of a refresh. Each touches only the data key and worker keys built with its hash tag, so each runs
 /// on one Redis Cluster slot. KEYS[1] is always the lease, KEYS[2] the data key, KEYS[3] the fail-safe marker, KEYS[4] the own-write marker.
-/// Each script's reply is read by one decoder (RefreshScripts.Replies.cs), which turns its numbers into names.
+/// Each script's reply is read by one decoder (RefreshScripts.Replies.cs), which turns its numbers into names. The lease's
+/// extension and release are the scripts every lease shares (<see cref="Coordination.LeaseScripts"/>).
 /// </summary>
 internal static partial class RefreshScripts
 {
@@ -76,22 +77,6 @@ internal static partial class RefreshScripts
         """ + Seen + """
         end
         return {0, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1])}
-        """;
-
-    /// <summary>Deletes the lease only if it is still ours (1, else 0; no one needs to know which). ARGV: token.</summary>
-    public const string Release = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then
-          return redis.call('DEL', KEYS[1])
-        end
-        return 0
-        """;
-
-    /// <summary>Extends the lease only if it is still ours: 1, else 0 (read by <see cref="ReadExtend"/>). ARGV: token, lease ms.</summary>
-    public const string Extend = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then
-          return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        end
-        return 0
         """;
 
     /// <summary>

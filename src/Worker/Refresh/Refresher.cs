@@ -148,7 +148,8 @@ internal sealed partial class Refresher(
         // more than FreshTolerance did exactly that under load (ThroughputBench, docs/benchmarks.md).
         var asked = time.GetUtcNow();
         var (won, pttl, holder) = await lease.TryAcquireAsync(_refresh.LeaseTtl).ConfigureAwait(false);
-        if (!won && holder is not null && await IsGoneAsync(holder).ConfigureAwait(false))
+        // Single flight runs one attempt per key here, so a lease of this replica's own is an orphan.
+        if (!won && holder is not null && await holders.IsOverAsync(holder, singleFlight: true).ConfigureAwait(false))
         {
             asked = time.GetUtcNow();
             (won, pttl, _) = await lease.TryTakeOverAsync(_refresh.LeaseTtl, holder).ConfigureAwait(false);
@@ -318,12 +319,6 @@ internal sealed partial class Refresher(
         metrics.HotKeyExpired(match.Loader.Name);
         Log.ManagedKeyLost(logger, match.Key, match.Loader.Name);
     }
-
-    // The holder's attempt is over: its replica died, or it is this replica's own. Single flight runs one attempt per
-    // key here, so a lease of ours that is not this attempt's was left by one whose acquire reply was lost (or whose
-    // release failed); waiting for it to expire would leave the key unrefreshed for up to LeaseTtl.
-    private async Task<bool> IsGoneAsync(string holder) =>
-        await holders.StateOfAsync(holder).ConfigureAwait(false) is LeaseHolderState.Dead or LeaseHolderState.ThisReplica;
 
     // The retry after one more failure, when <paramref name="failures"/> attempts in a row had failed already.
     private DateTimeOffset RetryAt(int failures)

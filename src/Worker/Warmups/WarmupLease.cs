@@ -16,7 +16,8 @@ internal sealed class WarmupLease
     public const string Done = "done";
 
     // Every script below answers 1 when this attempt held (or now holds) the firing and 0 when not; the acquire and
-    // the take-over add the holder they found. ReadClaim and ReadHeld are the only readers of these numbers.
+    // the take-over add the holder they found. ReadClaim and ReadHeld are the only readers of these numbers. Extension
+    // and release are the scripts every lease shares (LeaseScripts).
     private enum HeldReply : long
     {
         NotHeld = 0,
@@ -36,22 +37,12 @@ internal sealed class WarmupLease
         return {0, redis.call('GET', KEYS[1]) or ''}
         """;
 
-    private const string ExtendScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-        return 0
-        """;
-
     private const string CompleteScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
           redis.call('PEXPIRE', KEYS[2], ARGV[2])
           return 1
         end
-        return 0
-        """;
-
-    private const string ReleaseScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
         return 0
         """;
 
@@ -81,8 +72,7 @@ internal sealed class WarmupLease
     public async Task<(bool Won, string Holder)> TryTakeOverAsync(TimeSpan ttl, string holder) =>
         ReadClaim(await _db.ScriptEvaluateAsync(TakeOverScript, _keys, [Token, Ms(ttl), holder]).ConfigureAwait(false));
 
-    public async Task<bool> ExtendAsync(TimeSpan ttl) =>
-        ReadHeld(await _db.ScriptEvaluateAsync(ExtendScript, _keys, [Token, Ms(ttl)]).ConfigureAwait(false));
+    public Task<bool> ExtendAsync(TimeSpan ttl) => LeaseScripts.ExtendAsync(_db, _keys[0], Token, ttl);
 
     /// <summary>The keys this firing has finished, by any replica.</summary>
     public async Task<HashSet<string>> FinishedKeysAsync()
@@ -100,7 +90,7 @@ internal sealed class WarmupLease
         ReadHeld(await _db.ScriptEvaluateAsync(CompleteScript, _keys, [Token, Ms(keep)]).ConfigureAwait(false));
 
     /// <summary>Lets the firing go (this replica is stopping), so another takes the rest at once.</summary>
-    public Task ReleaseAsync() => _db.ScriptEvaluateAsync(ReleaseScript, _keys, [Token]);
+    public Task ReleaseAsync() => LeaseScripts.ReleaseAsync(_db, _keys[0], Token);
 
     private static long Ms(TimeSpan span) => Math.Max(1, (long)span.TotalMilliseconds);
 

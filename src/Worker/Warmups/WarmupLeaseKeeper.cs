@@ -1,16 +1,32 @@
+using CacheWarmer.Worker.Coordination;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 namespace CacheWarmer.Worker.Warmups;
 
 /// <summary>
-/// Holds a firing's lease while the firing runs: extends it every third of its TTL. A failed extension (a Redis error
-/// or timeout) is tried again at the next tick while the lease still has time; when the lease is found lost, or is
-/// down to a sixth of its TTL without an extension, the run is cancelled, so this replica stops warming before
-/// another one can take the firing over: a firing never runs unfenced.
+/// Holds a firing's lease while the firing runs (<see cref="LeaseKeepAlive"/>): a failed extension (a Redis error or
+/// timeout) is tried again at the next tick while the lease still has time; when the lease is found lost, or is down
+/// to a sixth of its TTL without an extension, the run is cancelled, so this replica stops warming before another one
+/// can take the firing over: a firing never runs unfenced.
 /// </summary>
-internal static class WarmupLeaseKeeper
+internal sealed class WarmupLeaseKeeper : IKeptLeases
 {
+    private readonly WarmupLease _lease;
+    private readonly CancellationTokenSource _run;
+    private readonly ILogger _logger;
+    private readonly string _name;
+    private readonly DateTimeOffset _scheduledFire;
+    private Task _cancelling = Task.CompletedTask;
+
+    private WarmupLeaseKeeper(WarmupLease lease, CancellationTokenSource run, ILogger logger, string name, DateTimeOffset scheduledFire)
+    {
+        _lease = lease;
+        _run = run;
+        _logger = logger;
+        _name = name;
+        _scheduledFire = scheduledFire;
+    }
+
     /// <param name="lease">The firing's lease, held by this replica.</param>
     /// <param name="heldUntil">When the lease runs out unless extended, on this replica's clock: the time the request
     /// that took it was sent, plus its TTL (so a slow reply never makes it look held longer than it is).</param>
@@ -23,57 +39,34 @@ internal static class WarmupLeaseKeeper
     public static async Task KeepAsync(
         WarmupLease lease, DateTimeOffset heldUntil, TimeSpan ttl, CancellationTokenSource run, TimeProvider time, ILogger logger, string name, DateTimeOffset scheduledFire)
     {
-        var period = ttl / 3;
-        var margin = period / 2;
-        var next = time.GetUtcNow() + period;
+        var keeper = new WarmupLeaseKeeper(lease, run, logger, name, scheduledFire);
+        var keepAlive = new LeaseKeepAlive(keeper, 1, heldUntil, ttl, time);
         try
         {
-            while (true)
-            {
-                // Which deadline is waited for decides what follows, not a clock read after the wait: a timer may
-                // fire a little early by the wall clock.
-                var stopAt = heldUntil - margin;
-                var runningOut = next >= stopAt;
-                var wait = (runningOut ? stopAt : next) - time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, time, run.Token).ConfigureAwait(false);
-                }
-
-                var now = time.GetUtcNow();
-                if (runningOut || now >= stopAt)
-                {
-                    Log.WarmupLeaseRunningOut(logger, name, scheduledFire, (long)(heldUntil - now).TotalMilliseconds);
-                    await run.CancelAsync().ConfigureAwait(false);
-                    return;
-                }
-
-                next = now + period;
-                try
-                {
-                    // Waited for no longer than the lease can spare: a reply that comes later is too late anyway.
-                    if (!await lease.ExtendAsync(ttl).WaitAsync(stopAt - now, time, run.Token).ConfigureAwait(false))
-                    {
-                        if (run.IsCancellationRequested)
-                        {
-                            return;
-                        }
-
-                        Log.WarmupLeaseLost(logger, name, scheduledFire);
-                        await run.CancelAsync().ConfigureAwait(false);
-                        return;
-                    }
-
-                    heldUntil = now + ttl;
-                }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
-                {
-                    Log.WarmupLeaseExtendFailed(logger, name, scheduledFire, (long)(heldUntil - time.GetUtcNow()).TotalMilliseconds, ex);
-                }
-            }
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, run.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
         }
+
+        await keepAlive.StopAsync().ConfigureAwait(false);
+        await keeper._cancelling.ConfigureAwait(false);
+    }
+
+    Task<bool> IKeptLeases.ExtendAsync(int lease, TimeSpan ttl) => _lease.ExtendAsync(ttl);
+
+    void IKeptLeases.ExtendFailed(int lease, Exception error, TimeSpan left) =>
+        Log.WarmupLeaseExtendFailed(_logger, _name, _scheduledFire, (long)left.TotalMilliseconds, error);
+
+    void IKeptLeases.Lost(int lease)
+    {
+        Log.WarmupLeaseLost(_logger, _name, _scheduledFire);
+        _cancelling = _run.CancelAsync();
+    }
+
+    void IKeptLeases.RunningOut(int lease, TimeSpan left)
+    {
+        Log.WarmupLeaseRunningOut(_logger, _name, _scheduledFire, (long)left.TotalMilliseconds);
+        _cancelling = _run.CancelAsync();
     }
 }

@@ -127,7 +127,7 @@ internal sealed class WarmupRunner(
             // Only a dead replica's firing is taken over. One held by this replica under another token is an attempt of
             // its own that may still be running here (unlike a refresh, a firing has no single flight in the process):
             // it ends, or its lease lapses, before another attempt takes the firing.
-            if (!won && await holders.StateOfAsync(holder).ConfigureAwait(false) == LeaseHolderState.Dead)
+            if (!won && await holders.IsOverAsync(holder, singleFlight: false).ConfigureAwait(false))
             {
                 asked = time.GetUtcNow();
                 (won, _) = await lease.TryTakeOverAsync(leaseTtl, holder).ConfigureAwait(false);
