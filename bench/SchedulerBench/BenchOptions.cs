@@ -24,6 +24,8 @@ internal sealed record BenchOptions
           --gc server|workstation       replicas part: the workers' GC (server, as the image runs)
           --heap-limit MB               replicas part: the workers' GC heap limit, as a pod's memory limit sets it
                                         (the runtime takes 75 % of the limit: 384 for a 512 Mi pod; none)
+          --memory-limit MB             replicas part: each worker in a memory cgroup of its own with this limit
+                                        (MiB), as a pod's limit; the runtime then sizes its heap by itself (root)
           --env NAME=VALUE              replicas part: one more environment variable of the workers, for
                                         example a GC setting (DOTNET_GCgen0size=...); repeatable
           --out FILE                    also write the markdown report there
@@ -60,6 +62,8 @@ internal sealed record BenchOptions
     public bool WorkstationGc { get; init; }
 
     public int? HeapLimitMegabytes { get; init; }
+
+    public int? MemoryLimitMegabytes { get; init; }
 
     public IReadOnlyDictionary<string, string> WorkerEnvironment { get; init; } = new Dictionary<string, string>();
 
@@ -101,6 +105,7 @@ internal sealed record BenchOptions
                 "--partition" when value is "on" or "off" => options with { Partition = value == "on" },
                 "--gc" when value is "server" or "workstation" => options with { WorkstationGc = value == "workstation" },
                 "--heap-limit" when ArgValues.PositiveInt(value) is { } mb => options with { HeapLimitMegabytes = mb },
+                "--memory-limit" when ArgValues.PositiveInt(value) is { } mb => options with { MemoryLimitMegabytes = mb },
                 "--env" when value.Split('=', 2) is [{ Length: > 0 } env, var setting] =>
                     options with { WorkerEnvironment = new Dictionary<string, string>(options.WorkerEnvironment) { [env] = setting } },
                 "--out" => options with { OutputFile = value },

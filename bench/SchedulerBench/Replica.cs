@@ -54,6 +54,9 @@ internal sealed class Replica : IAsyncDisposable
     /// </summary>
     public long PeakAnon { get; private set; }
 
+    /// <summary>With <c>--memory-limit</c>: the peak usage of the replica's memory cgroup, and how often the kernel killed in it.</summary>
+    public (long PeakBytes, long OomKills)? Cgroup { get; private set; }
+
     /// <summary>
     /// Starts a worker with <paramref name="settings"/> (configuration keys with colons) and an API on a free loopback
     /// port; returns once it listens.
@@ -100,6 +103,7 @@ internal sealed class Replica : IAsyncDisposable
     /// <summary>Reads VmHWM (the kernel's peak resident set of the process) and RssAnon from /proc/PID/status.</summary>
     public void SampleMemory()
     {
+        Cgroup = MemoryCgroup.Read(Pid) ?? Cgroup;
         if (!Alive)
         {
             return;

@@ -16,6 +16,7 @@ internal sealed record ReplicaFigures(
     TimeSpan? JoinedAt,
     long PeakRss,
     long PeakAnon,
+    (long PeakBytes, long OomKills)? Cgroup,
     double ManagedAtEnd,
     MetricsScrape Window,
     int FailedScrapes);
@@ -42,6 +43,7 @@ internal sealed record ReplicaResult(
     bool Partition,
     bool WorkstationGc,
     int? HeapLimitMegabytes,
+    int? MemoryLimitMegabytes,
     IReadOnlyDictionary<string, string> WorkerEnvironment);
 
 /// <summary>
@@ -100,6 +102,11 @@ internal static class ReplicaRun
             {
                 // What the runtime sets by itself in a container with a memory limit (75 % of it), in hex bytes.
                 settings["DOTNET_GCHeapHardLimit"] = ((long)limit * 1024 * 1024).ToString("X", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (options.MemoryLimitMegabytes is { } memoryLimit)
+            {
+                MemoryCgroup.Install(memoryLimit);
             }
 
             foreach (var (name, value) in options.WorkerEnvironment)
@@ -190,11 +197,12 @@ internal static class ReplicaRun
                 r.Role == "joined" ? r.StartedAt - windowStart : null,
                 r.PeakRss,
                 r.PeakAnon,
+                r.Cgroup,
                 r.Last?.Value(MetricsScrape.ManagedKeys) ?? 0,
                 (r.Last ?? r.Baseline).Since(r.Baseline),
                 r.FailedScrapes)).ToList();
             return new ReplicaResult(options.Keys, options.Replicas, ttl, options.Concurrency, catalogTime, writeTime, managedAfter, managedAtStart,
-                measured, figures, windowMisses.Length, missesBefore, phases, killedAt, joinedAt, redisPeak, version, options.Partition, options.WorkstationGc, options.HeapLimitMegabytes, options.WorkerEnvironment);
+                measured, figures, windowMisses.Length, missesBefore, phases, killedAt, joinedAt, redisPeak, version, options.Partition, options.WorkstationGc, options.HeapLimitMegabytes, options.MemoryLimitMegabytes, options.WorkerEnvironment);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {

@@ -103,7 +103,7 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
         Line(text, "");
         Line(text, "| N replicas as processes | |");
         Line(text, "|---|---|");
-        Line(text, $"| Replicas | {r.Replicas} worker processes (`dotnet CacheWarmer.Worker.dll`){(events.Length > 0 ? "; " + events : "")}; Refresh:Partition {(r.Partition ? "on" : "off")}, {(r.WorkstationGc ? "workstation GC (`DOTNET_gcServer=0`)" : "server GC")}{(r.HeapLimitMegabytes is { } mb ? $", GC heap limit {mb} MB (`DOTNET_GCHeapHardLimit`)" : "")}{string.Concat(r.WorkerEnvironment.Select(e => $", `{e.Key}={e.Value}`"))} |");
+        Line(text, $"| Replicas | {r.Replicas} worker processes (`dotnet CacheWarmer.Worker.dll`){(events.Length > 0 ? "; " + events : "")}; Refresh:Partition {(r.Partition ? "on" : "off")}, {(r.WorkstationGc ? "workstation GC (`DOTNET_gcServer=0`)" : "server GC")}{(r.HeapLimitMegabytes is { } mb ? $", GC heap limit {mb} MB (`DOTNET_GCHeapHardLimit`)" : "")}{(r.MemoryLimitMegabytes is { } limit ? $", each in a memory cgroup limited to {limit} MiB" : "")}{string.Concat(r.WorkerEnvironment.Select(e => $", `{e.Key}={e.Value}`"))} |");
         Line(text, $"| Keys | {r.Keys:N0}; catalog written in {r.CatalogTime.TotalSeconds:F1} s, keys written by the app in {r.WriteTime.TotalSeconds:F1} s; {managed} |");
         Line(text, $"| Loader TTL | {r.Ttl.TotalSeconds:F0} s (+ up to 10 % jitter), Buffer 2 s, LeaseTtl 5 s; about {r.Keys / r.Ttl.TotalSeconds:N0} loads/s due; Refresh:MaxConcurrency {r.Concurrency} per replica |");
         Line(text, $"| Measured | {r.Measured.TotalSeconds:F0} s, from a scrape of every replica's /metrics to the last |");
@@ -123,7 +123,7 @@ internal sealed class SchedulerReport(RunEnvironment machine, string arguments, 
                 note += $" ({p.FailedScrapes} scrapes failed)";
             }
 
-            ReplicaLine(text, p.Name + note, p.ManagedAtEnd, $"{p.PeakRss / 1e6:F0} MB ({p.PeakAnon / 1e6:F0} anon)", p.Window, attempts, loads);
+            ReplicaLine(text, p.Name + note, p.ManagedAtEnd, $"{p.PeakRss / 1e6:F0} MB ({p.PeakAnon / 1e6:F0} anon{(p.Cgroup is { } cg ? $"; cgroup peak {cg.PeakBytes / 1048576.0:F0} MiB, {cg.OomKills} OOM kills" : "")})", p.Window, attempts, loads);
         }
 
         ReplicaLine(text, "**All** (managed: the live ones)", r.PerReplica.Where(p => p.KilledAt is null).Sum(p => p.ManagedAtEnd), $"{r.PerReplica.Sum(p => p.PeakRss) / 1e6:F0} MB", all, attempts, loads);
