@@ -1,3 +1,5 @@
+using CacheWarmer.Worker.Loaders;
+
 namespace CacheWarmer.Worker.Refresh;
 
 /// <summary>
@@ -6,8 +8,8 @@ namespace CacheWarmer.Worker.Refresh;
 /// </summary>
 internal interface IRefresher
 {
-    /// <inheritdoc cref="Refresher.RefreshAsync(string, DateTimeOffset?, bool, int)"/>
-    Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false, int failures = 0);
+    /// <inheritdoc cref="Refresher.RefreshAsync(string, DateTimeOffset?, bool, int, LoaderMatch?)"/>
+    Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false, int failures = 0, LoaderMatch? match = null);
 
     /// <inheritdoc cref="Refresher.RefreshBatchAsync(IReadOnlyList{DueRefresh})"/>
     Task<RefreshResult>[] RefreshBatchAsync(IReadOnlyList<DueRefresh> due);

@@ -48,7 +48,9 @@ internal sealed class RefreshDispatcher(
                 }
 
                 metrics.FireLag(time.GetUtcNow() - due.FireAt);
-                if (catalog.Match(due.Key)?.Loader is { Batches: true } loader && _refresh.MaxBatchSize > 1)
+                // Matched once here: the refresh takes the match along.
+                var match = catalog.Match(due.Key);
+                if (match?.Loader is { Batches: true } loader && _refresh.MaxBatchSize > 1)
                 {
                     var batch = scheduler.TakeAlong(d => ReferenceEquals(catalog.Match(d.Key)?.Loader, loader), _refresh.BatchWindow, _refresh.MaxBatchSize - 1);
                     if (batch.Count > 0)
@@ -60,7 +62,7 @@ internal sealed class RefreshDispatcher(
                     }
                 }
 
-                _ = RunAsync(due, free);
+                _ = RunAsync(due, match, free);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -93,12 +95,12 @@ internal sealed class RefreshDispatcher(
         }
     }
 
-    private async Task RunAsync(DueRefresh due, SemaphoreSlim free)
+    private async Task RunAsync(DueRefresh due, LoaderMatch? match, SemaphoreSlim free)
     {
         var started = time.GetTimestamp();
         try
         {
-            await ReportAsync(due, refresher.RefreshAsync(due.Key, due.PlannedExpiry, due.Missed, due.Failures)).ConfigureAwait(false);
+            await ReportAsync(due, refresher.RefreshAsync(due.Key, due.PlannedExpiry, due.Missed, due.Failures, match)).ConfigureAwait(false);
             capacity.Record(time.GetElapsedTime(started), 1);
         }
         finally

@@ -1,10 +1,12 @@
+using CacheWarmer.Worker.Loaders;
+
 namespace CacheWarmer.Worker.Refresh;
 
 /// <summary>Batched refreshes: due keys of a loader with a batch query, loaded by one query.</summary>
 internal sealed partial class Refresher
 {
     /// <summary>
-    /// Refreshes <paramref name="due"/> together: each key goes through every step of <see cref="RefreshAsync(string, DateTimeOffset?, bool, int)"/>
+    /// Refreshes <paramref name="due"/> together: each key goes through every step of <see cref="RefreshAsync(string, DateTimeOffset?, bool, int, LoaderMatch?)"/>
     /// (its leases are all asked for before any reply is awaited, so they share a round trip), and the keys that come to
     /// their load are loaded by one batch query per loader, at most <c>Refresh:MaxBatchSize</c> keys a query. Returns
     /// each key's refresh, in order.

@@ -45,13 +45,14 @@ internal sealed partial class Refresher(
     /// is known to be missing and must be warmed). <paramref name="missed"/> says Redis expired or evicted the key under
     /// readers. <paramref name="failures"/> is how many attempts in a row failed before this one (it sets the backoff;
     /// the result carries the new count, so it lives and ends with the key's schedule). A call for a key already in
-    /// flight here joins that attempt.
+    /// flight here joins that attempt. <paramref name="match"/> is the key's loader match when the caller has made it
+    /// (the dispatcher, a warm); the key is matched here otherwise.
     /// </summary>
-    public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false, int failures = 0) =>
-        RefreshAsync(key, plannedExpiry, missed, failures, seat: null);
+    public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false, int failures = 0, LoaderMatch? match = null) =>
+        RefreshAsync(key, plannedExpiry, missed, failures, seat: null, match);
 
     // With a seat, the key's load comes from its batch's query (see LoadBatch).
-    private Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed, int failures, LoadBatch.Seat? seat)
+    private Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed, int failures, LoadBatch.Seat? seat, LoaderMatch? match = null)
     {
         var mine = new TaskCompletionSource<RefreshResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var running = _inFlight.GetOrAdd(key, mine.Task);
@@ -61,15 +62,15 @@ internal sealed partial class Refresher(
             return running;
         }
 
-        return RunSingleAsync(key, plannedExpiry, missed, failures, mine, seat);
+        return RunSingleAsync(key, plannedExpiry, missed, failures, mine, seat, match);
     }
 
-    private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, bool missed, int failures, TaskCompletionSource<RefreshResult> mine, LoadBatch.Seat? seat)
+    private async Task<RefreshResult> RunSingleAsync(string key, DateTimeOffset? plannedExpiry, bool missed, int failures, TaskCompletionSource<RefreshResult> mine, LoadBatch.Seat? seat, LoaderMatch? match)
     {
         try
         {
             // A key no loader owns is never written (and not counted).
-            var match = catalog.Match(key);
+            match ??= catalog.Match(key);
             var result = match is null
                 ? new RefreshResult(key, RefreshOutcome.NotManaged, null)
                 : await RunAsync(match, plannedExpiry, missed, failures, seat).ConfigureAwait(false);

@@ -34,7 +34,7 @@ internal sealed class KeyWarmer(
         WarmOutcome outcome;
         while (true)
         {
-            var result = await refresher.RefreshAsync(match.Key, plannedExpiry: null).ConfigureAwait(false);
+            var result = await refresher.RefreshAsync(match.Key, plannedExpiry: null, match: match).ConfigureAwait(false);
             if (WarmOutcomes.Of(result.Outcome) is { } finished)
             {
                 outcome = finished;

@@ -1,8 +1,8 @@
 using CacheWarmer.HotKeyTracker.Hotness;
 using CacheWarmer.Worker.Configuration;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CacheWarmer.Worker.Tests.Configuration;
 

@@ -259,7 +259,7 @@ public sealed class RefreshDispatcherTests : IAsyncDisposable
 
         public ChannelReader<Call> Calls => _calls.Reader;
 
-        public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false, int failures = 0) =>
+        public Task<RefreshResult> RefreshAsync(string key, DateTimeOffset? plannedExpiry, bool missed = false, int failures = 0, LoaderMatch? match = null) =>
             Take([new DueRefresh(key, default, plannedExpiry, missed, failures)], isBatch: false)[0];
 
         public Task<RefreshResult>[] RefreshBatchAsync(IReadOnlyList<DueRefresh> due) => Take(due, isBatch: true);
