@@ -61,5 +61,22 @@ internal static class MemoryCgroup
         }
     }
 
+    /// <summary>Removes the replica's cgroup once its process is gone (the kernel refuses while it holds a process).</summary>
+    public static void Remove(int pid)
+    {
+        var group = Path.Combine(Root, Prefix + pid.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            if (Directory.Exists(group))
+            {
+                Directory.Delete(group);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Still busy or not ours: left for the machine's owner, named after the pid.
+        }
+    }
+
     private const string Prefix = "cachewarmer-bench-";
 }

@@ -154,5 +154,10 @@ internal sealed class Replica : IAsyncDisposable
     /// <summary>The process's last lines, for a report of why it failed.</summary>
     public string Tail(int lines) => string.Join(Environment.NewLine, _process.Output.Split(Environment.NewLine).TakeLast(lines));
 
-    public ValueTask DisposeAsync() => _process.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        var pid = Pid;
+        await _process.DisposeAsync();
+        MemoryCgroup.Remove(pid);
+    }
 }

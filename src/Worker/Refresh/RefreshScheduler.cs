@@ -229,13 +229,15 @@ internal sealed class RefreshScheduler(TimeProvider time, RefreshCapacity? capac
             return false;
         }
 
-        due = plan.Due(key);
         if (plan.FireAt > now.UtcTicks && !(plan.MayStartBy(now.UtcTicks) && IsBehind(now)))
         {
-            wait = WaitFor(due, now);
+            due = null!;
+            wait = WaitFor(plan, now);
             return false;
         }
 
+        // The refresh is made only when taken: waiting for a plan allocates nothing.
+        due = plan.Due(key);
         _heap.Dequeue();
         _pending.Remove(key);
         _calendar.Remove(due.FireAt);
@@ -244,10 +246,10 @@ internal sealed class RefreshScheduler(TimeProvider time, RefreshCapacity? capac
     }
 
     // Under the gate: until the earliest entry's plan, or until it may start early because planned work would run late.
-    private TimeSpan WaitFor(DueRefresh due, DateTimeOffset now)
+    private TimeSpan WaitFor(PlannedRefresh plan, DateTimeOffset now)
     {
-        var until = due.FireAt;
-        if (due.EarliestAt is { } earliest && earliest < until && capacity is not null)
+        var until = UtcTicks.At(plan.FireAt);
+        if (UtcTicks.AtOrNull(plan.EarliestAt) is { } earliest && earliest < until && capacity is not null)
         {
             var startBy = StartBy(now);
             var early = startBy > earliest ? startBy : earliest;
